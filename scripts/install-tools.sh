@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs the native tools the embedded stack needs and that npm cannot provide:
+# redis-server (Debian package) and, when no mongod is on PATH, FerretDB v1 built
+# from the Go module proxy. Idempotent: a second run only checks.
+set -euo pipefail
+
+FERRETDB_VERSION="${FERRETDB_VERSION:-v1.24.2}"
+TOOLS_DIR="${SHOPCART_TOOLS_DIR:-$HOME/.cache/shopcart/bin}"
+
+log() { printf '[install-tools] %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    log "need root to run: $*"; exit 1
+  fi
+}
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  log "installing redis-server from Debian"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq redis-server >/dev/null
+fi
+
+if command -v mongod >/dev/null 2>&1; then
+  log "mongod found on PATH; FerretDB not needed"
+  exit 0
+fi
+
+if [ -x "$TOOLS_DIR/ferretdb" ] && "$TOOLS_DIR/ferretdb" --version 2>/dev/null | grep -q "${FERRETDB_VERSION#v}"; then
+  exit 0
+fi
+
+command -v go >/dev/null 2>&1 || { log "Go is required to build FerretDB"; exit 1; }
+log "building FerretDB $FERRETDB_VERSION (SQLite backend) into $TOOLS_DIR"
+mkdir -p "$TOOLS_DIR"
+src_dir="$(go mod download -json "github.com/FerretDB/FerretDB@${FERRETDB_VERSION}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+[ -d "$src_dir" ] || { log "could not download FerretDB module"; exit 1; }
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cp -r "$src_dir" "$work/ferretdb"
+chmod -R u+w "$work/ferretdb"
+# The module ships without the generated version file its build embeds; without
+# it the binary panics at start-up.
+echo "$FERRETDB_VERSION" > "$work/ferretdb/build/version/version.txt"
+(cd "$work/ferretdb" && go build -o "$TOOLS_DIR/ferretdb" ./cmd/ferretdb)
+"$TOOLS_DIR/ferretdb" --version >/dev/null
+log "FerretDB ready at $TOOLS_DIR/ferretdb"

@@ -1,0 +1,41 @@
+import mongoose, { type Connection } from 'mongoose';
+import type { Logger } from './logger.js';
+
+// Queries must fail, not hang, when the server is gone: callers answer
+// SERVICE_UNAVAILABLE instead of holding the request open.
+mongoose.set('bufferCommands', false);
+mongoose.set('strictQuery', true);
+
+export interface MongoOptions {
+  url: string;
+  dbName: string;
+  logger: Logger;
+  /** For tests and benchmarks that count database round trips. */
+  monitorCommands?: boolean;
+}
+
+export async function connectMongo({ url, dbName, logger, monitorCommands = false }: MongoOptions): Promise<Connection> {
+  const connection = mongoose.createConnection(url, {
+    dbName,
+    serverSelectionTimeoutMS: 5_000,
+    connectTimeoutMS: 5_000,
+    socketTimeoutMS: 30_000,
+    maxPoolSize: 20,
+    monitorCommands,
+    autoIndex: true,
+  });
+  connection.on('disconnected', () => logger.warn({ dbName }, 'mongodb disconnected'));
+  connection.on('reconnected', () => logger.info({ dbName }, 'mongodb reconnected'));
+  await connection.asPromise();
+  return connection;
+}
+
+export async function pingMongo(connection: Connection): Promise<boolean> {
+  try {
+    if (connection.readyState !== 1 || !connection.db) return false;
+    await connection.db.admin().ping();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,119 @@
+import { DomainError, type Viewer } from '@shopcart/kit';
+import countries from 'i18n-iso-countries';
+import { Types } from 'mongoose';
+import type { AddressDoc, UsersModels } from './model.js';
+
+export const MAX_ADDRESSES = 20;
+
+export interface AddressInput {
+  fullName: string;
+  line1: string;
+  line2?: string | null;
+  city: string;
+  region?: string | null;
+  postalCode: string;
+  countryCode: string;
+  phone?: string | null;
+}
+
+const invalid = (message: string, field: string) => new DomainError('INVALID_ADDRESS', message, ['input', field]);
+
+function required(value: string, field: string, max: number): string {
+  const trimmed = value.trim();
+  if (trimmed.length === 0) throw invalid(`${field} is required`, field);
+  if (trimmed.length > max) throw invalid(`${field} must be at most ${max} characters`, field);
+  return trimmed;
+}
+
+function optional(value: string | null | undefined, field: string, max: number): string | null {
+  if (value === null || value === undefined) return null;
+  const trimmed = value.trim();
+  if (trimmed.length === 0) return null;
+  if (trimmed.length > max) throw invalid(`${field} must be at most ${max} characters`, field);
+  return trimmed;
+}
+
+/** Normalises and validates an address; countryCode must be ISO 3166-1 alpha-2. */
+export function validateAddress(input: AddressInput): Required<AddressInput> {
+  const countryCode = input.countryCode.trim().toUpperCase();
+  if (!/^[A-Z]{2}$/.test(countryCode) || !countries.isValid(countryCode)) {
+    throw invalid('countryCode must be an ISO 3166-1 alpha-2 code, e.g. "US" or "DE"', 'countryCode');
+  }
+  const phone = optional(input.phone, 'phone', 30);
+  if (phone && !/^\+?[0-9 ()./-]{5,30}$/.test(phone)) throw invalid('phone may contain digits, spaces and + ( ) - . / only', 'phone');
+  const postalCode = required(input.postalCode, 'postalCode', 20);
+  if (!/^[A-Za-z0-9 -]+$/.test(postalCode)) throw invalid('postalCode may contain letters, digits, spaces and dashes only', 'postalCode');
+  return {
+    fullName: required(input.fullName, 'fullName', 100),
+    line1: required(input.line1, 'line1', 200),
+    line2: optional(input.line2, 'line2', 200),
+    city: required(input.city, 'city', 100),
+    region: optional(input.region, 'region', 100),
+    postalCode,
+    countryCode,
+    phone,
+  };
+}
+
+function ownerId(viewer: Viewer): Types.ObjectId {
+  if (!viewer.userId) throw new DomainError('UNAUTHENTICATED', 'Sign in first');
+  return new Types.ObjectId(viewer.userId);
+}
+
+async function ownedAddress(models: UsersModels, viewer: Viewer, id: string): Promise<AddressDoc> {
+  const userId = ownerId(viewer);
+  // Someone else's address answers exactly like a missing one.
+  const address = Types.ObjectId.isValid(id) ? await models.Address.findOne({ _id: id, userId }) : null;
+  if (!address) throw new DomainError('NOT_FOUND', 'No such address', ['id']);
+  return address;
+}
+
+async function withDefaultFlag(models: UsersModels, address: AddressDoc): Promise<AddressDoc> {
+  const user = await models.User.findById(address.userId, { defaultAddressId: 1 }).lean();
+  address.isDefault = user?.defaultAddressId?.equals(address._id) ?? false;
+  return address;
+}
+
+export async function addAddress(models: UsersModels, viewer: Viewer, input: AddressInput, setDefault: boolean): Promise<AddressDoc> {
+  const userId = ownerId(viewer);
+  const fields = validateAddress(input);
+  const count = await models.Address.countDocuments({ userId });
+  if (count >= MAX_ADDRESSES) throw new DomainError('INVALID_ADDRESS', `At most ${MAX_ADDRESSES} addresses can be saved`);
+  const address = await models.Address.create({ ...fields, userId });
+  if (setDefault) {
+    await models.User.updateOne({ _id: userId }, { $set: { defaultAddressId: address._id } });
+  } else {
+    // The first address becomes the default; a conditional update keeps a racing add from overwriting it.
+    await models.User.updateOne({ _id: userId, defaultAddressId: null }, { $set: { defaultAddressId: address._id } });
+  }
+  return withDefaultFlag(models, address);
+}
+
+export async function updateAddress(models: UsersModels, viewer: Viewer, id: string, input: AddressInput): Promise<AddressDoc> {
+  const fields = validateAddress(input);
+  const address = await ownedAddress(models, viewer, id);
+  address.set(fields);
+  await address.save();
+  return withDefaultFlag(models, address);
+}
+
+export async function removeAddress(models: UsersModels, viewer: Viewer, id: string): Promise<AddressDoc> {
+  const address = await ownedAddress(models, viewer, id);
+  await models.Address.deleteOne({ _id: address._id });
+  const user = await models.User.findOneAndUpdate({ _id: address.userId, defaultAddressId: address._id }, { $set: { defaultAddressId: null } });
+  if (user) {
+    // The removed address was the default: the newest remaining one takes over.
+    const next = await models.Address.findOne({ userId: address.userId }).sort({ createdAt: -1, _id: -1 });
+    if (next) await models.User.updateOne({ _id: address.userId, defaultAddressId: null }, { $set: { defaultAddressId: next._id } });
+  }
+  address.isDefault = false;
+  return address;
+}
+
+export async function setDefaultAddress(models: UsersModels, viewer: Viewer, id: string): Promise<AddressDoc> {
+  const address = await ownedAddress(models, viewer, id);
+  await models.User.updateOne({ _id: address.userId }, { $set: { defaultAddressId: address._id } });
+  address.isDefault = true;
+  return address;
+}
+

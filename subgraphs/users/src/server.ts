@@ -1,0 +1,102 @@
+import {
+  connectMongo,
+  connectRedis,
+  createIdentityVerifier,
+  createLogger,
+  createMetrics,
+  createSubgraphServer,
+  importPrivateKey,
+  importPublicKey,
+  pingMongo,
+  pingRedis,
+  readSchema,
+  ROUTER_ISSUER,
+  waitForRedis,
+  type Logger,
+  type Runnable,
+} from '@shopcart/kit';
+import { ensureAdmin, type AccountDeps } from './accounts.js';
+import { createContext, type UsersContext } from './context.js';
+import type { UsersEnv } from './env.js';
+import { createModels, type UsersModels } from './model.js';
+import { passwordProblem } from './passwords.js';
+import { resolvers } from './resolvers.js';
+import { createLoginThrottle } from './throttle.js';
+import { createAccessTokenIssuer, sweepExpiredRefreshTokens } from './tokens.js';
+
+export const SUBGRAPH_NAME = 'users';
+export const typeDefs = readSchema(new URL('./schema.graphql', import.meta.url));
+
+export interface UsersService extends Runnable {
+  models: UsersModels;
+  logger: Logger;
+}
+
+/** Connects stores and builds the users subgraph; the caller decides where to listen. */
+export async function createUsersService(env: UsersEnv, logger: Logger = createLogger(SUBGRAPH_NAME, env.LOG_LEVEL)): Promise<UsersService> {
+  if (env.NODE_ENV === 'production' && passwordProblem(env.adminPassword)) {
+    throw new Error('Invalid configuration:\n  ADMIN_PASSWORD: too weak for production');
+  }
+  const metrics = createMetrics(SUBGRAPH_NAME);
+  const connection = await connectMongo({ url: env.mongoUrl, dbName: env.USERS_DB_NAME, logger });
+  const models = createModels(connection);
+  await Promise.all(Object.values(models).map((model) => model.init()));
+  const redis = connectRedis(env.redisUrl, logger, SUBGRAPH_NAME);
+  await waitForRedis(redis);
+
+  const privateKey = await importPrivateKey(env.ACCESS_TOKEN_PRIVATE_KEY);
+  const tokens = await createAccessTokenIssuer(privateKey, env.ACCESS_TOKEN_PRIVATE_KEY, env.ACCESS_TOKEN_TTL_SECONDS);
+  const accounts: AccountDeps = {
+    models,
+    tokens,
+    throttle: createLoginThrottle(redis, {
+      perAccount: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      perIp: env.LOGIN_MAX_FAILURES_PER_IP,
+      windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
+    }),
+    passwordCost: env.PASSWORD_HASH_COST,
+    refreshTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
+  };
+  const verifier = createIdentityVerifier(SUBGRAPH_NAME, { [ROUTER_ISSUER]: await importPublicKey(env.ROUTER_PUBLIC_KEY) });
+
+  if ((await ensureAdmin(models, env.adminEmail, env.adminPassword, env.PASSWORD_HASH_COST)) === 'created') {
+    logger.info({ email: env.adminEmail }, 'admin account created');
+  }
+  const sweep = () => sweepExpiredRefreshTokens(models).catch((err: unknown) => logger.warn({ err }, 'refresh token sweep failed'));
+  void sweep();
+  const sweeper = setInterval(sweep, 3_600_000).unref();
+
+  const jwksBody = JSON.stringify(tokens.jwks);
+  const { http } = await createSubgraphServer<UsersContext>({
+    name: SUBGRAPH_NAME,
+    typeDefs,
+    resolvers,
+    verifier,
+    logger,
+    metrics,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    createContext: (base) => createContext(base, models, accounts),
+    readiness: async () => {
+      const [mongo, redisOk] = await Promise.all([pingMongo(connection), pingRedis(redis)]);
+      return { ready: mongo && redisOk, checks: { mongodb: mongo, redis: redisOk } };
+    },
+    routes: {
+      // The router verifies access tokens with this public key set.
+      '/.well-known/jwks.json': (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' });
+        res.end(jwksBody);
+      },
+    },
+  });
+
+  return {
+    http,
+    models,
+    logger,
+    async close() {
+      clearInterval(sweeper);
+      redis.disconnect();
+      await connection.close();
+    },
+  };
+}
