@@ -8,9 +8,11 @@ export type { Redis };
  * retried once after a reconnect, and is refused outright while disconnected
  * (no unbounded offline queue), so callers can answer SERVICE_UNAVAILABLE.
  */
-export function connectRedis(url: string, logger: Logger, name = 'shopcart'): Redis {
+export function connectRedis(url: string, logger: Logger, name = 'shopcart', keyPrefix = ''): Redis {
   const redis = new Redis(url, {
     connectionName: name,
+    // Lets several deployments (or test runs) share one Redis without colliding.
+    keyPrefix,
     commandTimeout: 2_000,
     connectTimeout: 2_000,
     maxRetriesPerRequest: 1,

@@ -11,6 +11,7 @@ export const usersEnvSchema = baseEnvSchema.extend({
   USERS_DB_NAME: z.string().default('shopcart_users'),
   USERS_REDIS_URL: z.string().optional(),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().default(''),
   /** Signs access tokens (EdDSA, PKCS#8 PEM); only this service holds it. */
   ACCESS_TOKEN_PRIVATE_KEY: pemString,
   /** Verifies identity forwarded by the router (SPKI PEM). */

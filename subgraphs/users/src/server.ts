@@ -41,7 +41,7 @@ export async function createUsersService(env: UsersEnv, logger: Logger = createL
   const connection = await connectMongo({ url: env.mongoUrl, dbName: env.USERS_DB_NAME, logger });
   const models = createModels(connection);
   await Promise.all(Object.values(models).map((model) => model.init()));
-  const redis = connectRedis(env.redisUrl, logger, SUBGRAPH_NAME);
+  const redis = connectRedis(env.redisUrl, logger, SUBGRAPH_NAME, env.REDIS_KEY_PREFIX);
   await waitForRedis(redis);
 
   const privateKey = await importPrivateKey(env.ACCESS_TOKEN_PRIVATE_KEY);

@@ -1,0 +1,36 @@
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { GraphQLError, type ValidationRule } from 'graphql';
+import type { RouterEnv } from './env.js';
+
+/**
+ * Fragment names starting with "__" are how one depth-limit bypass hides a
+ * subtree behind a "__schema" fragment; no legitimate client needs them.
+ */
+export const reservedFragmentNamesRule: ValidationRule = (context) => ({
+  FragmentDefinition(node) {
+    if (node.name.value.startsWith('__')) {
+      context.reportError(new GraphQLError('Fragment names must not start with "__"', { nodes: [node] }));
+    }
+  },
+});
+
+/**
+ * Depth, alias, cost, token and directive limits from graphql-armor. Limits
+ * are not echoed in error messages (exposeLimits: false) so they cannot be
+ * probed; field suggestions are handled per role by the authorization plugin.
+ */
+export function createLimits(env: RouterEnv) {
+  const armor = new ApolloArmor({
+    blockFieldSuggestion: { enabled: false },
+    maxDepth: { n: env.MAX_DEPTH, exposeLimits: false, ignoreIntrospection: true, flattenFragments: true },
+    maxAliases: { n: env.MAX_ALIASES, exposeLimits: false },
+    costLimit: { maxCost: env.MAX_COST, exposeLimits: false },
+    maxTokens: { n: env.MAX_TOKENS, exposeLimits: false },
+    maxDirectives: { n: env.MAX_DIRECTIVES, exposeLimits: false },
+  });
+  const protection = armor.protect();
+  return {
+    plugins: protection.plugins,
+    validationRules: [...protection.validationRules, reservedFragmentNamesRule],
+  };
+}

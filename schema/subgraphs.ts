@@ -1,0 +1,22 @@
+/**
+ * The subgraphs of the supergraph, with their default development ports.
+ * Composition, the dev stack and the docker-compose check all read this list.
+ */
+export interface SubgraphInfo {
+  name: string;
+  port: number;
+}
+
+export const ROUTER_PORT = 4000;
+
+export const SUBGRAPHS: SubgraphInfo[] = [{ name: 'users', port: 4001 }];
+
+/** Planned subgraphs keep their ports reserved so URLs never change meaning. */
+export const PLANNED_PORTS: Record<string, number> = {
+  users: 4001,
+  products: 4002,
+  inventory: 4003,
+  cart: 4004,
+  orders: 4005,
+  payments: 4006,
+};

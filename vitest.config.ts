@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  // Node resolves graphql to its CommonJS build (Apollo requires it); vite would
+  // pick the ESM one and graphql refuses objects from a second copy.
+  resolve: { alias: { graphql: 'graphql/index.js' } },
+  test: {
+    // One set of stores (Redis, MongoDB-compatible) for the whole run, on free ports.
+    globalSetup: ['./scripts/test-stores.ts'],
+    include: ['schema/test/**/*.test.ts', 'subgraphs/*/test/**/*.test.ts', 'router/test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Two cores: files run two at a time, each against its own databases.
+    maxWorkers: 2,
+    env: { APOLLO_TELEMETRY_DISABLED: 'true', NODE_ENV: 'test', LOG_LEVEL: 'silent' },
+  },
+});
