@@ -20,7 +20,7 @@ import { authorizationPlugin } from './authorize.js';
 import { createContext, type RouterContext } from './context.js';
 import { SubgraphDataSource } from './dataSource.js';
 import type { RouterEnv } from './env.js';
-import { createLimits } from './limits.js';
+import { createLimits, hideLimitDetails } from './limits.js';
 import { fieldPermissions, nestedFallbackRule, permissions, rootFallbackRule } from './permissions.js';
 import { subgraphReadiness } from './readiness.js';
 
@@ -54,7 +54,8 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     validationRules: limits.validationRules,
-    formatError: (formatted) => maskError(formatted),
+    parseOptions: limits.parseOptions,
+    formatError: (formatted) => maskError(hideLimitDetails(formatted)),
     plugins: [
       ...(limits.plugins as never[]),
       authorizationPlugin<RouterContext>(

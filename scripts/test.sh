@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `npm test`: type-checks every workspace, then runs every test against real
+# Redis and a real MongoDB-compatible server started on free ports.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export APOLLO_TELEMETRY_DISABLED=true TURBO_TELEMETRY_DISABLED=1
+
+bash scripts/ensure-deps.sh
+bash scripts/install-tools.sh
+npx turbo run typecheck --output-logs=errors-only
+mkdir -p .data
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.data/test-results.json "$@" || status=$?
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(".data/test-results.json", "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' || true
+exit $status
