@@ -17,6 +17,7 @@ describe('a subgraph that is down', () => {
     const response = await fetch(new URL('/ready', platform.routerUrl));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ready: true, checks: { users: true } });
+  });
 
   it('answers with a masked SERVICE_UNAVAILABLE and no internal detail, then recovers without a router restart', async () => {
     const port = Number(new URL(platform.subgraphUrls.users!).port);
@@ -36,7 +37,5 @@ describe('a subgraph that is down', () => {
     const back = await platform.gql('{ me { email } }', undefined, { token });
     expect(back.errors).toBeUndefined();
     expect(back.data.me.email).toBe('down@example.com');
-  });
-
   });
 });
