@@ -40,6 +40,8 @@ export interface PlatformOptions {
   mongoUrl: string;
   redisUrl: string;
   env?: Record<string, string>;
+  /** Verify access tokens through users' JWKS endpoint instead of a configured public key. */
+  useJwks?: boolean;
 }
 
 async function serve(service: Runnable): Promise<string> {
@@ -87,7 +89,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   };
   const users = await createUsersService(loadUsersEnv(env));
   const subgraphUrls = { users: `${await serve(users)}/graphql` };
-  const router = await createRouter(loadRouterEnv({ ...env, USERS_URL: subgraphUrls.users }));
+  const routerEnv: Record<string, string | undefined> = { ...env, USERS_URL: subgraphUrls.users };
+  if (options.useJwks) {
+    routerEnv.ACCESS_TOKEN_PUBLIC_KEY = undefined;
+    routerEnv.USERS_JWKS_URL = new URL('/.well-known/jwks.json', subgraphUrls.users).toString();
+  }
+  const router = await createRouter(loadRouterEnv(routerEnv));
   const routerUrl = `${await serve(router)}/graphql`;
   const services: Runnable[] = [router, users];
   return {
