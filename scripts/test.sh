@@ -7,7 +7,8 @@ export APOLLO_TELEMETRY_DISABLED=true TURBO_TELEMETRY_DISABLED=1
 
 bash scripts/ensure-deps.sh
 bash scripts/install-tools.sh
-npx turbo run typecheck --output-logs=errors-only
+# Tests of one workspace import others' generated types: all codegen first.
+npm run --silent typecheck
 mkdir -p .data
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=.data/test-results.json "$@" || status=$?
