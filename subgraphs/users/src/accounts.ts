@@ -58,15 +58,15 @@ export async function register(deps: AccountDeps, input: { email: string; passwo
 
 export async function login(deps: AccountDeps, input: { email: string; password: string }, viewer: Viewer): Promise<Session> {
   const email = normalizeEmail(input.email);
-  await deps.throttle.assertAllowed(email, viewer.clientIp);
+  // Counts this attempt as a failure until it succeeds (RATE_LIMITED past the limit).
+  await deps.throttle.reserveAttempt(email, viewer.clientIp);
   const user = await deps.models.User.findOne({ emailLower: email });
   const valid = user ? await verifyPassword(input.password, user.passwordHash) : (await burnPasswordCheck(input.password, deps.passwordCost), false);
   if (!user || !valid) {
-    await deps.throttle.recordFailure(email, viewer.clientIp);
     // One message for unknown email and wrong password: no account probing.
     throw new DomainError('INVALID_CREDENTIALS', 'Email or password is incorrect');
   }
-  await deps.throttle.recordSuccess(email);
+  await deps.throttle.recordSuccess(email, viewer.clientIp);
   return startSession(deps, user);
 }
 
