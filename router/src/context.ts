@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { RequestInfo } from '@shopcart/kit';
 import type { AccessTokenVerifier, Identity } from './auth.js';
 import type { AuthorizationContext } from './authorize.js';
@@ -10,12 +11,27 @@ export interface RouterContext extends AuthorizationContext {
   logger: RequestInfo['logger'];
 }
 
-export async function createContext(info: RequestInfo, verifyAccessToken: AccessTokenVerifier): Promise<RouterContext> {
+/**
+ * The caller's address. Behind load balancers the socket shows the last
+ * proxy, so with trustedProxyHops = N the address N entries from the right
+ * of X-Forwarded-For is used; entries further left are client-supplied and
+ * never trusted.
+ */
+export function clientIpOf(req: IncomingMessage, trustedProxyHops: number): string | null {
+  const remote = req.socket.remoteAddress ?? null;
+  if (trustedProxyHops <= 0) return remote;
+  const header = req.headers['x-forwarded-for'];
+  const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((part) => part.trim()).filter(Boolean);
+  const chain = remote ? [...forwarded, remote] : forwarded;
+  return chain[Math.max(0, chain.length - 1 - trustedProxyHops)] ?? remote;
+}
+
+export async function createContext(info: RequestInfo, verifyAccessToken: AccessTokenVerifier, trustedProxyHops = 0): Promise<RouterContext> {
   const header = info.req.headers.authorization;
   const identity = await verifyAccessToken(typeof header === 'string' ? header : undefined);
   return {
     identity,
-    clientIp: info.req.socket.remoteAddress ?? null,
+    clientIp: clientIpOf(info.req, trustedProxyHops),
     requestId: info.requestId,
     traceparent: info.traceparent,
     logger: identity.userId ? info.logger.child({ userId: identity.userId }) : info.logger,
