@@ -22,8 +22,10 @@ export const routerEnvSchema = baseEnvSchema
     MAX_COST: z.coerce.number().int().positive().default(5_000),
     MAX_TOKENS: z.coerce.number().int().positive().default(2_000),
     MAX_DIRECTIVES: z.coerce.number().int().positive().default(20),
-    /** Comma-separated origins allowed to call from browsers; empty = same origin only. */
+    /** Comma-separated browser origins allowed to call the router (e.g. https://shop.example.com). */
     CORS_ORIGINS: z.string().default(''),
+    /** Load balancers in front of the router whose X-Forwarded-For entries are trusted. */
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   })
   .refine((env) => env.ACCESS_TOKEN_PUBLIC_KEY || env.USERS_JWKS_URL, {
     message: 'set ACCESS_TOKEN_PUBLIC_KEY or USERS_JWKS_URL',

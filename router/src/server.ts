@@ -78,7 +78,8 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
     logger,
     metrics,
     maxBodyBytes: env.MAX_BODY_BYTES,
-    context: (info) => createContext(info, verifyAccessToken),
+    corsOrigins: env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    context: (info) => createContext(info, verifyAccessToken, env.TRUST_PROXY_HOPS),
     readiness: () => subgraphReadiness(subgraphUrls),
   });
 

@@ -7,7 +7,7 @@ let admin: string;
 
 beforeAll(async () => {
   // Production-like: introspection only for admins.
-  platform = await startPlatform({ mongoUrl: inject('mongoUrl'), redisUrl: inject('redisUrl'), env: { INTROSPECTION: 'false' } });
+  platform = await startPlatform({ mongoUrl: inject('mongoUrl'), redisUrl: inject('redisUrl'), env: { INTROSPECTION: 'false', CORS_ORIGINS: 'https://shop.example.com' } });
   const reg = await platform.gql(`mutation { register(input: {email: "limits@example.com", password: "limits-password-1", name: "L"}) { accessToken } }`);
   customer = reg.data.register.accessToken;
   const login = await platform.gql(`mutation { login(input: {email: "admin@shopcart.dev", password: "shopcart-admin"}) { accessToken } }`);
@@ -114,6 +114,17 @@ describe('HTTP hardening', () => {
   it('refuses a simple (CSRF-able) form POST', async () => {
     const r = await fetch(platform.routerUrl, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"mutation { logout(refreshToken: \\"x\\") }"}' });
     expect(r.status).toBe(400);
+  });
+
+  it('answers CORS preflights for configured origins only', async () => {
+    const preflight = (origin: string) =>
+      fetch(platform.routerUrl, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' } });
+    const allowed = await preflight('https://shop.example.com');
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
+    expect(allowed.headers.get('access-control-allow-headers')).toMatch(/authorization/);
+    const other = await preflight('https://evil.example.net');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('tags responses with a request id, taken from traceparent when given', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import cors from 'cors';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -25,6 +26,8 @@ export interface HttpServerOptions<TContext extends BaseContext> {
   readiness: () => Promise<Readiness>;
   maxBodyBytes: number;
   graphqlPath?: string;
+  /** Browser origins allowed to call cross-origin; none = same origin only. */
+  corsOrigins?: string[];
   /** Extra routes (e.g. a JWKS document), answered before GraphQL. */
   routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
 }
@@ -93,6 +96,10 @@ export function createHttpServer<TContext extends BaseContext>(options: HttpServ
   let draining = false;
   let inFlight = 0;
   let idle: (() => void) | null = null;
+  const corsOrigins = options.corsOrigins ?? [];
+  const applyCors = corsOrigins.length
+    ? cors({ origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', 'traceparent', 'x-request-id'], exposedHeaders: ['x-request-id', 'retry-after'], maxAge: 600 })
+    : null;
 
   const server = createServer((req, res) => {
     const started = process.hrtime.bigint();
@@ -117,6 +124,11 @@ export function createHttpServer<TContext extends BaseContext>(options: HttpServ
   server.keepAliveTimeout = 65_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (applyCors) {
+      await new Promise<void>((resolve) => applyCors(req, res, () => resolve()));
+      // cors answers preflight requests itself.
+      if (res.writableEnded) return;
+    }
     if (url.pathname === '/health') return sendJson(res, 200, { status: 'ok' });
     if (url.pathname === '/ready') {
       if (draining) return sendJson(res, 503, { ready: false, checks: { shutdown: 'draining' } });
