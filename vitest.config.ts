@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// Tests run the sources. Workspaces export their compiled dist/ under the "production"
+// condition, which vite would pick whenever the shell has NODE_ENV=production.
+process.env.NODE_ENV = 'test';
+
 export default defineConfig({
   // Node resolves graphql to its CommonJS build (Apollo requires it); vite would
   // pick the ESM one and graphql refuses objects from a second copy.
