@@ -11,7 +11,7 @@ bash scripts/install-tools.sh
 npm run --silent typecheck
 mkdir -p .data
 status=0
-npx vitest run --reporter=default --reporter=json --outputFile.json=.data/test-results.json "$@" || status=$?
+npx vitest run --config scripts/vitest.config.ts --reporter=default --reporter=json --outputFile.json=.data/test-results.json "$@" || status=$?
 node -e '
   const r = JSON.parse(require("fs").readFileSync(".data/test-results.json", "utf8"));
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Tests run the sources. Workspaces export their compiled dist/ under the "production"
@@ -5,12 +6,14 @@ import { defineConfig } from 'vitest/config';
 process.env.NODE_ENV = 'test';
 
 export default defineConfig({
+  // This file lives in scripts/; tests and paths are relative to the repository root.
+  root: fileURLToPath(new URL('..', import.meta.url)),
   // Node resolves graphql to its CommonJS build (Apollo requires it); vite would
   // pick the ESM one and graphql refuses objects from a second copy.
   resolve: { alias: { graphql: 'graphql/index.js' } },
   test: {
     // One set of stores (Redis, MongoDB-compatible) for the whole run, on free ports.
-    globalSetup: ['./scripts/test-stores.ts'],
+    globalSetup: [fileURLToPath(new URL('./test-stores.ts', import.meta.url))],
     include: ['schema/test/**/*.test.ts', 'subgraphs/*/test/**/*.test.ts', 'router/test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
