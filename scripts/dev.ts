@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROUTER_PORT, SUBGRAPHS } from '../schema/subgraphs.js';
-import { loadOrCreateKeys } from './keys.js';
+import { loadOrCreateKeys, serviceKeyEnv } from './keys.js';
 import { portOpen, startMongo, startRedis, type StoreProcess } from './stack.js';
 
 /**
@@ -110,16 +110,13 @@ async function main(): Promise<void> {
     APOLLO_TELEMETRY_DISABLED: 'true',
     MONGODB_URL: mongoUrl,
     REDIS_URL: redisUrl,
-    ROUTER_PUBLIC_KEY: keys.routerPublic,
+    // Every service may call another by its <NAME>_URL.
+    ...Object.fromEntries(SUBGRAPHS.map(({ name, port }) => [`${name.toUpperCase()}_URL`, `http://127.0.0.1:${port}/graphql`])),
   };
 
   await Promise.all(
     SUBGRAPHS.map(async ({ name, port }) => {
-      const child = startService(name, `subgraphs/${name}/src/index.ts`, {
-        ...common,
-        PORT: String(port),
-        ...(name === 'users' ? { ACCESS_TOKEN_PRIVATE_KEY: keys.accessPrivate } : {}),
-      });
+      const child = startService(name, `subgraphs/${name}/src/index.ts`, { ...common, ...serviceKeyEnv(name, keys), PORT: String(port) });
       await waitReady(name, port, child);
     }),
   );
@@ -129,7 +126,6 @@ async function main(): Promise<void> {
     PORT: String(ROUTER_PORT),
     ROUTER_PRIVATE_KEY: keys.routerPrivate,
     ACCESS_TOKEN_PUBLIC_KEY: keys.accessPublic,
-    ...Object.fromEntries(SUBGRAPHS.map(({ name, port }) => [`${name.toUpperCase()}_URL`, `http://127.0.0.1:${port}/graphql`])),
   });
   await waitReady('router', ROUTER_PORT, router);
 

@@ -4,7 +4,7 @@ import { createRouter } from '@shopcart/router';
 import { loadRouterEnv } from '@shopcart/router/env';
 import { createUsersService, type UsersService } from '@shopcart/users';
 import { loadUsersEnv } from '@shopcart/users/env';
-import { generateKeys, type PlatformKeys } from './keys.js';
+import { generateKeys, serviceKeyEnv, type PlatformKeys } from './keys.js';
 import './vitest-context.js';
 
 /**
@@ -17,6 +17,7 @@ export interface Platform {
   subgraphUrls: Record<string, string>;
   keys: PlatformKeys;
   users: UsersService;
+  services: Record<string, Runnable>;
   env: Record<string, string>;
   gql<T = any>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GqlResponse<T>>;
   stop(): Promise<void>;
@@ -42,6 +43,8 @@ export interface PlatformOptions {
   env?: Record<string, string>;
   /** Verify access tokens through users' JWKS endpoint instead of a configured public key. */
   useJwks?: boolean;
+  /** Subgraphs to start (default: users). */
+  subgraphs?: string[];
 }
 
 async function serve(service: Runnable): Promise<string> {
@@ -69,43 +72,58 @@ export async function postGraphQL<T>(url: string, query: string, variables?: Rec
   return { status: response.status, data: body?.data, errors: body?.errors, body, headers: response.headers };
 }
 
+type ServiceFactory = (env: Record<string, string | undefined>) => Promise<Runnable>;
+
+/**
+ * How to build each subgraph in-process: its env loader and service factory.
+ * Listed callees first: a service may call those started before it.
+ */
+const SUBGRAPH_FACTORIES: Record<string, ServiceFactory> = {
+  users: (env) => createUsersService(loadUsersEnv(env)),
+};
+
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const keys = generateKeys();
   const suffix = randomBytes(4).toString('hex');
+  const names = options.subgraphs ?? ['users'];
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     MONGODB_URL: options.mongoUrl,
     REDIS_URL: options.redisUrl,
     REDIS_KEY_PREFIX: `test-${suffix}:`,
-    USERS_DB_NAME: `shopcart_users_${suffix}`,
-    ACCESS_TOKEN_PRIVATE_KEY: keys.accessPrivate,
+    ...Object.fromEntries(Object.keys(SUBGRAPH_FACTORIES).map((name) => [`${name.toUpperCase()}_DB_NAME`, `shopcart_${name}_${suffix}`])),
     ACCESS_TOKEN_PUBLIC_KEY: keys.accessPublic,
     ROUTER_PRIVATE_KEY: keys.routerPrivate,
-    ROUTER_PUBLIC_KEY: keys.routerPublic,
     // Cheaper hashing keeps the suite fast; production uses 2^15 or more.
     PASSWORD_HASH_COST: '12',
     ...options.env,
   };
-  const users = await createUsersService(loadUsersEnv(env));
-  const subgraphUrls = { users: `${await serve(users)}/graphql` };
-  const routerEnv: Record<string, string | undefined> = { ...env, USERS_URL: subgraphUrls.users };
+  const services: Record<string, Runnable> = {};
+  const subgraphUrls: Record<string, string> = {};
+  for (const name of Object.keys(SUBGRAPH_FACTORIES).filter((n) => names.includes(n))) {
+    const service = await SUBGRAPH_FACTORIES[name]!({ ...env, ...serviceKeyEnv(name, keys) });
+    services[name] = service;
+    subgraphUrls[name] = `${await serve(service)}/graphql`;
+    env[`${name.toUpperCase()}_URL`] = subgraphUrls[name];
+  }
+  const routerEnv: Record<string, string | undefined> = { ...env };
   if (options.useJwks) {
     routerEnv.ACCESS_TOKEN_PUBLIC_KEY = undefined;
     routerEnv.USERS_JWKS_URL = new URL('/.well-known/jwks.json', subgraphUrls.users).toString();
   }
   const router = await createRouter(loadRouterEnv(routerEnv));
   const routerUrl = `${await serve(router)}/graphql`;
-  const services: Runnable[] = [router, users];
   return {
     routerUrl,
     subgraphUrls,
     keys,
-    users,
+    users: services.users as UsersService,
+    services,
     env,
     gql: (query, variables, requestOptions = {}) => postGraphQL(requestOptions.url ?? routerUrl, query, variables, requestOptions),
     async stop() {
-      for (const service of services) {
+      for (const service of [router, ...Object.values(services).reverse()]) {
         await service.http.shutdown(1_000);
         await service.close();
       }

@@ -10,3 +10,4 @@ export * from './redis.js';
 export * from './run.js';
 export * from './subgraph.js';
 export * from './pagination.js';
+export * from './services.js';

@@ -1,10 +1,11 @@
-import { baseEnvSchema, loadEnv, pemString, refuseDevelopmentDefaults } from '@shopcart/kit';
+import { baseEnvSchema, loadEnv, pemString, refuseDevelopmentDefaults, serviceEnvFields } from '@shopcart/kit';
 import { z } from 'zod';
 
 export const DEV_ADMIN_EMAIL = 'admin@shopcart.dev';
 export const DEV_ADMIN_PASSWORD = 'shopcart-admin';
 
 export const usersEnvSchema = baseEnvSchema.extend({
+  ...serviceEnvFields,
   PORT: z.coerce.number().int().min(0).max(65535).default(4001),
   USERS_MONGODB_URL: z.string().optional(),
   MONGODB_URL: z.string().default('mongodb://127.0.0.1:27017'),

@@ -6,11 +6,10 @@ import {
   createMetrics,
   createSubgraphServer,
   importPrivateKey,
-  importPublicKey,
+  loadTrustedKeys,
   pingMongo,
   pingRedis,
   readSchema,
-  ROUTER_ISSUER,
   waitForRedis,
   type Logger,
   type Runnable,
@@ -57,7 +56,7 @@ export async function createUsersService(env: UsersEnv, logger: Logger = createL
     passwordCost: env.PASSWORD_HASH_COST,
     refreshTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
   };
-  const verifier = createIdentityVerifier(SUBGRAPH_NAME, { [ROUTER_ISSUER]: await importPublicKey(env.ROUTER_PUBLIC_KEY) });
+  const verifier = createIdentityVerifier(SUBGRAPH_NAME, await loadTrustedKeys(env.ROUTER_PUBLIC_KEY, env.TRUSTED_SERVICE_KEYS));
 
   if ((await ensureAdmin(models, env.adminEmail, env.adminPassword, env.PASSWORD_HASH_COST)) === 'created') {
     logger.info({ email: env.adminEmail }, 'admin account created');
