@@ -11,3 +11,4 @@ export * from './run.js';
 export * from './subgraph.js';
 export * from './pagination.js';
 export * from './services.js';
+export * from './locks.js';

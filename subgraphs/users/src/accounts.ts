@@ -1,4 +1,4 @@
-import { DomainError, type Viewer } from '@shopcart/kit';
+import { DomainError, type KeyedLock, type Viewer } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import type { UserDoc, UsersModels } from './model.js';
@@ -12,6 +12,8 @@ export interface AccountDeps {
   throttle: LoginThrottle;
   passwordCost: number;
   refreshTtlDays: number;
+  /** Serialises rotations of one refresh token (see kit locks.ts for why). */
+  locks: KeyedLock;
 }
 
 export interface Session {
@@ -71,7 +73,7 @@ export async function login(deps: AccountDeps, input: { email: string; password:
 }
 
 export async function refresh(deps: AccountDeps, token: string): Promise<Session> {
-  const rotated = await rotateRefreshToken(deps.models, token, deps.refreshTtlDays);
+  const rotated = await deps.locks.run(`refresh:${token}`, () => rotateRefreshToken(deps.models, token, deps.refreshTtlDays));
   if (!rotated.ok) throw new DomainError('INVALID_REFRESH_TOKEN', 'The refresh token is invalid, expired or already used', ['refreshToken']);
   const user = await deps.models.User.findById(rotated.userId);
   if (!user) throw new DomainError('INVALID_REFRESH_TOKEN', 'The refresh token is invalid, expired or already used', ['refreshToken']);

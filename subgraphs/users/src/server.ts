@@ -2,6 +2,7 @@ import {
   connectMongo,
   connectRedis,
   createIdentityVerifier,
+  createKeyedLock,
   createLogger,
   createMetrics,
   createSubgraphServer,
@@ -55,6 +56,7 @@ export async function createUsersService(env: UsersEnv, logger: Logger = createL
     }),
     passwordCost: env.PASSWORD_HASH_COST,
     refreshTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
+    locks: createKeyedLock(),
   };
   const verifier = createIdentityVerifier(SUBGRAPH_NAME, await loadTrustedKeys(env.ROUTER_PUBLIC_KEY, env.TRUSTED_SERVICE_KEYS));
 
