@@ -1,0 +1,12 @@
+import type { BaseSubgraphContext } from '@shopcart/kit';
+import { createLoaders, type InventoryLoaders } from './loaders.js';
+import type { StockDeps } from './stock.js';
+
+export interface InventoryContext extends BaseSubgraphContext {
+  inventory: StockDeps;
+  loaders: InventoryLoaders;
+}
+
+export function createContext(base: BaseSubgraphContext, inventory: StockDeps): InventoryContext {
+  return { ...base, inventory, loaders: createLoaders(inventory.models) };
+}

@@ -1,0 +1,86 @@
+import { DomainError, forbidden, unauthenticated, type Viewer } from '@shopcart/kit';
+import { GraphQLScalarType, Kind } from 'graphql';
+import type { ReservationStatus, Resolvers } from './__generated__/resolvers-types.js';
+import * as reservations from './reservations.js';
+import * as stock from './stock.js';
+
+const DateTime = new GraphQLScalarType({
+  name: 'DateTime',
+  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
+  parseValue: (value) => new Date(String(value)),
+  parseLiteral: (ast) => (ast.kind === Kind.STRING ? new Date(ast.value) : null),
+});
+
+function requireAdmin(viewer: Viewer): void {
+  if (viewer.role === 'ANONYMOUS') throw unauthenticated();
+  if (viewer.role !== 'ADMIN') throw forbidden('Admins only');
+}
+
+/** Internal operations: only services (orders, products) with their own signed identity. */
+function requireService(viewer: Viewer): void {
+  if (viewer.role !== 'SERVICE') throw forbidden('Internal operation: services only');
+}
+
+export const resolvers: Resolvers = {
+  DateTime,
+  Query: {
+    stockLevels: (_parent, args, { viewer, inventory }) => {
+      requireService(viewer);
+      return stock.stockLevels(inventory.models, args.skus);
+    },
+  },
+  Mutation: {
+    setInventory: async (_parent, args, { viewer, inventory }) => {
+      requireAdmin(viewer);
+      try {
+        return { variant: await stock.setInventory(inventory, args.sku, args.available), userErrors: [] };
+      } catch (err) {
+        if (err instanceof DomainError) return { variant: null, userErrors: [err.toUserError()] };
+        throw err;
+      }
+    },
+    reserveStock: (_parent, args, { viewer, inventory }) => {
+      requireService(viewer);
+      return reservations.reserveStock(inventory, args);
+    },
+    commitReservation: (_parent, args, { viewer, inventory }) => {
+      requireService(viewer);
+      return reservations.commitReservation(inventory, args.reservationId);
+    },
+    releaseReservation: (_parent, args, { viewer, inventory }) => {
+      requireService(viewer);
+      return reservations.releaseReservation(inventory, args.reservationId);
+    },
+    initializeStock: async (_parent, args, { viewer, inventory }) => {
+      requireService(viewer);
+      await stock.initializeStock(inventory, args.levels);
+      return true;
+    },
+  },
+  ProductVariant: {
+    // Any SKU resolves: one inventory has never stocked simply has none available.
+    __resolveReference: (reference) => ({ sku: reference.sku }),
+    inventory: async (variant, _args, { loaders }) => {
+      const available = await loaders.stockBySku.load(variant.sku);
+      return { available, inStock: available > 0 };
+    },
+  },
+  Product: {
+    __resolveReference: (reference) => reference,
+    inStock: async (product, _args, { loaders }) => {
+      // The router always sends variants (@requires); without them the answer is unknown, not false.
+      if (!product.variants) return null;
+      const levels = await loaders.stockBySku.loadMany(product.variants.map((variant) => variant.sku));
+      const failed = levels.find((level) => level instanceof Error);
+      if (failed) throw failed;
+      return levels.some((level) => typeof level === 'number' && level > 0);
+    },
+  },
+  Reservation: {
+    id: (reservation) => reservation._id,
+    // PENDING never leaves reserveStock: every path returns a decided reservation.
+    status: (reservation) => reservation.status as ReservationStatus,
+    shortSkus: (reservation) => reservation.shortSkus ?? [],
+    expiresAt: (reservation) => reservation.expiresAt ?? null,
+  },
+};

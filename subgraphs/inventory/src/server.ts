@@ -1,0 +1,93 @@
+import {
+  connectMongo,
+  connectRedis,
+  createIdentityVerifier,
+  createKeyedLock,
+  createLogger,
+  createMetrics,
+  createSubgraphServer,
+  loadTrustedKeys,
+  pingMongo,
+  pingRedis,
+  readSchema,
+  waitForRedis,
+  type Logger,
+  type Runnable,
+} from '@shopcart/kit';
+import type { Connection } from 'mongoose';
+import { startBackgroundTask } from './background.js';
+import { createContext, type InventoryContext } from './context.js';
+import type { InventoryEnv } from './env.js';
+import { startStockPublisher, type StockPublisher } from './events.js';
+import { createModels, type InventoryModels } from './model.js';
+import { sweepReservations } from './reservations.js';
+import { resolvers } from './resolvers.js';
+import type { StockDeps } from './stock.js';
+
+export const SUBGRAPH_NAME = 'inventory';
+export const typeDefs = readSchema(new URL('./schema.graphql', import.meta.url));
+
+export interface InventoryService extends Runnable {
+  models: InventoryModels;
+  /** The mongoose connection, so tests and benchmarks can watch its commands. */
+  connection: Connection;
+  logger: Logger;
+  /** What the domain functions run with (tests call them directly). */
+  inventory: StockDeps;
+  /** The stock-levels stream publisher; trigger() publishes the backlog now. */
+  publisher: StockPublisher;
+}
+
+/** Connects stores and builds the inventory subgraph; the caller decides where to listen. */
+export async function createInventoryService(env: InventoryEnv, logger: Logger = createLogger(SUBGRAPH_NAME, env.LOG_LEVEL)): Promise<InventoryService> {
+  const metrics = createMetrics(SUBGRAPH_NAME);
+  const connection = await connectMongo({ url: env.mongoUrl, dbName: env.INVENTORY_DB_NAME, logger, monitorCommands: env.MONGO_MONITOR_COMMANDS });
+  const models = createModels(connection);
+  await Promise.all(Object.values(models).map((model) => model.init()));
+  const redis = connectRedis(env.redisUrl, logger, SUBGRAPH_NAME, env.REDIS_KEY_PREFIX);
+  await waitForRedis(redis);
+  const verifier = createIdentityVerifier(SUBGRAPH_NAME, await loadTrustedKeys(env.ROUTER_PUBLIC_KEY, env.TRUSTED_SERVICE_KEYS));
+
+  // Both start with a run: a backlog or expired holds from before a restart are handled at once.
+  const locks = createKeyedLock();
+  const publisher = startStockPublisher({ models, locks, redis, logger, intervalMs: env.STOCK_PUBLISH_MS });
+  const inventory: StockDeps = { models, locks, stockChanged: publisher.notify };
+  const sweeper = startBackgroundTask({
+    name: 'reservation sweep',
+    intervalMs: env.RESERVATION_SWEEP_MS,
+    logger,
+    run: async () => {
+      const swept = await sweepReservations(inventory);
+      if (swept.expired + swept.abandoned + swept.settled + swept.purged > 0) logger.info(swept, 'reservations swept');
+    },
+  });
+
+  const { http } = await createSubgraphServer<InventoryContext>({
+    name: SUBGRAPH_NAME,
+    typeDefs,
+    resolvers,
+    verifier,
+    logger,
+    metrics,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    createContext: (base) => createContext(base, inventory),
+    readiness: async () => {
+      const [mongo, redisOk] = await Promise.all([pingMongo(connection), pingRedis(redis)]);
+      return { ready: mongo && redisOk, checks: { mongodb: mongo, redis: redisOk } };
+    },
+  });
+
+  return {
+    http,
+    models,
+    connection,
+    logger,
+    inventory,
+    publisher,
+    async close() {
+      await Promise.all([sweeper.stop(), publisher.stop()]);
+      redis.disconnect();
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import { DomainError, badUserInput, type KeyedLock } from '@shopcart/kit';
+import { mongo } from 'mongoose';
+import type { InventoryModels, ReservationLine } from './model.js';
+
+export const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+export const MAX_AVAILABLE = 1_000_000_000;
+export const MAX_LEVELS_PER_CALL = 1_000;
+
+/** What the router hands inventory for a variant: the catalog owns everything else. */
+export interface VariantRef {
+  sku: string;
+}
+
+/** A Product entity as the router sends it for inStock (@requires variants { sku }). */
+export interface ProductRef {
+  id: string;
+  variants?: VariantRef[] | null;
+}
+
+/** Stock code needs the models, the per-document write queue and a way to wake the stream publisher. */
+export interface StockDeps {
+  models: InventoryModels;
+  locks: KeyedLock;
+  stockChanged: () => void;
+}
+
+/** Every write to a stock document goes through here (see locks.ts for why). */
+export const withStock = <T>(deps: Pick<StockDeps, 'locks'>, sku: string, write: () => Promise<T>): Promise<T> => deps.locks.run(`stock:${sku}`, write);
+
+export const isValidSku = (sku: string): boolean => SKU_PATTERN.test(sku);
+export const isValidLevel = (available: number): boolean => Number.isInteger(available) && available >= 0 && available <= MAX_AVAILABLE;
+
+// Every update that moves `available` also bumps the version and flags the
+// document for the publisher, in the same single-document write: a change
+// can never be stored without also being queued for the stream.
+const MARK_CHANGED = { needsPublish: true } as const;
+
+export function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}
+
+/** Two first-time upserts of one SKU race on the unique index; the loser's retry finds the document. */
+async function retryOnDuplicate<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (isDuplicateKey(err)) return write();
+    throw err;
+  }
+}
+
+/**
+ * Takes `quantity` units of one SKU for a reservation. The filter does all the
+ * work on one document: enough stock, and not already held by this
+ * reservation (so a retry cannot take the units twice).
+ */
+export function holdLine(deps: StockDeps, reservationId: string, line: ReservationLine): Promise<'held' | 'short'> {
+  const { Stock } = deps.models;
+  return withStock(deps, line.sku, async () => {
+    const result = await Stock.updateOne(
+      { sku: line.sku, available: { $gte: line.quantity }, holdIds: { $ne: reservationId } },
+      { $inc: { available: -line.quantity, version: 1 }, $push: { holdIds: reservationId }, $set: MARK_CHANGED },
+    );
+    if (result.modifiedCount === 1) return 'held';
+    // Nothing taken now: an earlier attempt of the same reservation holds it already, or stock is short.
+    return (await Stock.exists({ sku: line.sku, holdIds: reservationId })) ? 'held' : 'short';
+  });
+}
+
+/** Gives held units back; a no-op when this reservation holds nothing of the SKU. */
+export function releaseLine(deps: StockDeps, reservationId: string, line: ReservationLine): Promise<boolean> {
+  return withStock(deps, line.sku, async () => {
+    const result = await deps.models.Stock.updateOne(
+      { sku: line.sku, holdIds: reservationId },
+      // $pull of the exact id: FerretDB v1 silently ignores $pull with a condition document.
+      { $inc: { available: line.quantity, version: 1 }, $pull: { holdIds: reservationId }, $set: MARK_CHANGED },
+    );
+    return result.modifiedCount === 1;
+  });
+}
+
+/** The held units are sold: only the hold marker goes, `available` stays lowered. */
+export function commitLine(deps: StockDeps, reservationId: string, sku: string): Promise<boolean> {
+  return withStock(deps, sku, async () => {
+    const result = await deps.models.Stock.updateOne({ sku, holdIds: reservationId }, { $pull: { holdIds: reservationId } });
+    return result.modifiedCount === 1;
+  });
+}
+
+/** Admin: sets the sellable quantity of a SKU, creating its stock record if needed. */
+export async function setInventory(deps: StockDeps, sku: string, available: number): Promise<VariantRef> {
+  if (!isValidSku(sku)) throw new DomainError('VARIANT_NOT_FOUND', 'No variant has this SKU', ['sku']);
+  if (!isValidLevel(available)) {
+    throw new DomainError('INVALID_QUANTITY', `available must be a whole number from 0 to ${MAX_AVAILABLE}`, ['available']);
+  }
+  await withStock(deps, sku, () =>
+    retryOnDuplicate(() => deps.models.Stock.updateOne({ sku }, { $set: { available, ...MARK_CHANGED }, $inc: { version: 1 } }, { upsert: true })),
+  );
+  deps.stockChanged();
+  return { sku };
+}
+
+export interface StockLevelInput {
+  sku: string;
+  available: number;
+}
+
+function validateLevels(levels: readonly StockLevelInput[]): void {
+  if (levels.length > MAX_LEVELS_PER_CALL) throw badUserInput(`At most ${MAX_LEVELS_PER_CALL} levels per call`, ['levels']);
+  const seen = new Set<string>();
+  levels.forEach((level, index) => {
+    if (!isValidSku(level.sku)) throw badUserInput('sku must be 1 to 64 letters, digits, ".", "_" or "-"', ['levels', String(index), 'sku']);
+    if (!isValidLevel(level.available)) {
+      throw badUserInput(`available must be a whole number from 0 to ${MAX_AVAILABLE}`, ['levels', String(index), 'available']);
+    }
+    if (seen.has(level.sku)) throw badUserInput(`SKU ${level.sku} is listed twice`, ['levels', String(index), 'sku']);
+    seen.add(level.sku);
+  });
+}
+
+/**
+ * Sets the first level of new SKUs (products' createProduct, seeding). An
+ * existing level is never overwritten, so callers may retry freely and a
+ * replayed call cannot undo sales or admin changes made since.
+ *
+ * Plain inserts, not upserts: the unique SKU index refuses the existing ones
+ * atomically (on FerretDB too), without touching them, and one insertMany is
+ * one round trip where FerretDB spends a collection scan on every upsert.
+ */
+export async function initializeStock(deps: StockDeps, levels: readonly StockLevelInput[]): Promise<number> {
+  validateLevels(levels);
+  if (levels.length === 0) return 0;
+  const docs = levels.map((level) => ({ sku: level.sku, available: level.available, holdIds: [], version: 1, publishedVersion: 0, ...MARK_CHANGED }));
+  let inserted: number;
+  try {
+    inserted = (await deps.models.Stock.collection.insertMany(docs, { ordered: false })).insertedCount;
+  } catch (err) {
+    if (!(err instanceof mongo.MongoBulkWriteError) || !writeErrorsOf(err).every((e) => e.code === 11000)) throw err;
+    inserted = err.result.insertedCount;
+  }
+  if (inserted > 0) deps.stockChanged();
+  return inserted;
+}
+
+const writeErrorsOf = (err: mongo.MongoBulkWriteError): readonly mongo.WriteError[] => {
+  const errors = err.writeErrors;
+  return Array.isArray(errors) ? errors : [errors as mongo.WriteError];
+};
+
+/** Sellable units per SKU; SKUs inventory has never heard of have none. */
+export async function readLevels(models: InventoryModels, skus: readonly string[]): Promise<Map<string, number>> {
+  const known = [...new Set(skus.filter(isValidSku))];
+  // batchSize: the whole batch in the first reply, one round trip however many SKUs.
+  const docs = known.length > 0 ? await models.Stock.find({ sku: { $in: known } }, { _id: 0, sku: 1, available: 1 }).batchSize(known.length + 1).lean() : [];
+  return new Map(docs.map((doc) => [doc.sku, doc.available]));
+}
+
+export async function stockLevels(models: InventoryModels, skus: readonly string[]): Promise<Array<{ sku: string; available: number }>> {
+  if (skus.length > MAX_LEVELS_PER_CALL) throw badUserInput(`At most ${MAX_LEVELS_PER_CALL} SKUs per call`, ['skus']);
+  const levels = await readLevels(models, skus);
+  return skus.map((sku) => ({ sku, available: levels.get(sku) ?? 0 }));
+}
