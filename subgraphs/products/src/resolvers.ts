@@ -1,0 +1,135 @@
+import { DomainError, badUserInput, forbidden, pageSize, unauthenticated, type UserError, type Viewer } from '@shopcart/kit';
+import { GraphQLScalarType, Kind } from 'graphql';
+import * as catalog from './catalog.js';
+import * as categories from './categories.js';
+import type { ProductsContext } from './context.js';
+import type { Resolvers } from './__generated__/resolvers-types.js';
+import type { CategoryDoc, ProductDoc, ProductParent, VariantDoc } from './model.js';
+import { toMoney } from './money.js';
+import { searchProducts } from './search.js';
+import { isVisible } from './visibility.js';
+
+const DateTime = new GraphQLScalarType({
+  name: 'DateTime',
+  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
+  parseValue: (value) => new Date(String(value)),
+  parseLiteral: (ast) => (ast.kind === Kind.STRING ? new Date(ast.value) : null),
+});
+
+function requireAdmin(viewer: Viewer): void {
+  if (viewer.role === 'ANONYMOUS') throw unauthenticated();
+  if (viewer.role !== 'ADMIN') throw forbidden('Admins only');
+}
+
+/** Runs a domain call and turns business failures into userErrors. */
+async function payload<K extends string, T>(key: K, run: () => Promise<T>): Promise<{ [P in K]: T | null } & { userErrors: UserError[] }> {
+  try {
+    return { [key]: await run(), userErrors: [] } as { [P in K]: T } & { userErrors: UserError[] };
+  } catch (err) {
+    if (err instanceof DomainError) return { [key]: null, userErrors: [err.toUserError()] } as { [P in K]: null } & { userErrors: UserError[] };
+    throw err;
+  }
+}
+
+const visible = (viewer: Viewer, product: ProductDoc | null): ProductDoc | null => (product && isVisible(viewer, product) ? product : null);
+
+const isDoc = (product: ProductParent): product is ProductDoc => '_id' in product;
+const idOf = (product: ProductParent) => (isDoc(product) ? String(product._id) : product.id);
+
+/** The stored document behind a search index entry, for the fields the index does not hold (one batched read per page). */
+const docOf = async (product: ProductParent, ctx: ProductsContext): Promise<ProductDoc | null> => (isDoc(product) ? product : ctx.loaders.productById.load(product.id));
+
+const variantsOf = (product: ProductDoc): VariantDoc[] => [...product.variants].sort((a, b) => a.position - b.position).map((v) => ({ ...v, product }));
+
+/** A variant by id or SKU, with its product; null when missing or its product is hidden from the viewer. */
+async function findVariant(ctx: ProductsContext, key: { id?: string | null; sku?: string | null }): Promise<VariantDoc | null> {
+  let productId: string | undefined;
+  if (key.id != null) {
+    // Variant ids live in their product's document; the index knows which.
+    await ctx.indexLoaded;
+    productId = ctx.index.productIdForVariant(key.id);
+  } else if (key.sku != null) {
+    const sku = await ctx.loaders.skuBySku.load(key.sku);
+    productId = sku ? String(sku.productId) : undefined;
+  }
+  const product = productId ? visible(ctx.viewer, await ctx.loaders.productById.load(productId)) : null;
+  const variant = product?.variants.find((v) => (key.id != null ? String(v._id) === key.id : v.sku === key.sku));
+  return product && variant ? { ...variant, product } : null;
+}
+
+export const resolvers: Resolvers = {
+  DateTime,
+  Query: {
+    product: async (_parent, args, ctx) => {
+      if (args.id == null && args.slug == null) throw badUserInput('Give an id or a slug', ['id']);
+      let id = args.id;
+      if (id == null) {
+        // Slugs resolve through the index (current on the replica that wrote them, within CATALOG_SYNC_MS elsewhere).
+        await ctx.indexLoaded;
+        id = ctx.index.productIdForSlug(args.slug!);
+      }
+      const product = id ? await ctx.loaders.productById.load(id) : null;
+      if (product && args.slug != null && product.slug !== args.slug) return null;
+      return visible(ctx.viewer, product);
+    },
+    products: async (_parent, args, ctx) => {
+      const first = pageSize(args.first);
+      await ctx.indexLoaded;
+      const page = searchProducts(ctx.index, { query: args.query, filter: args.filter, sort: args.sort ?? 'RELEVANCE', first, after: args.after, viewer: ctx.viewer });
+      // Nodes are index entries: MongoDB is read only for fields they lack, one query for the page.
+      const edges = page.items.map((item) => ({ cursor: item.cursor, node: item.entry }));
+      return {
+        edges,
+        nodes: edges.map((edge) => edge.node),
+        totalCount: page.totalCount,
+        facets: page.facets,
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.items.at(-1)?.cursor ?? null },
+      };
+    },
+    categories: async (_parent, _args, { models }) => (await models.Category.find({ parentId: null }).lean<CategoryDoc[]>()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    category: (_parent, args, { loaders }) => loaders.categoryBySlug.load(args.slug),
+  },
+  Mutation: {
+    createCategory: (_parent, args, ctx) => {
+      requireAdmin(ctx.viewer);
+      return payload('category', () => categories.createCategory(ctx.catalog, args.input));
+    },
+    createProduct: (_parent, args, ctx) => {
+      requireAdmin(ctx.viewer);
+      return payload('product', () => catalog.createProduct(ctx.catalog, args.input));
+    },
+    updateProduct: (_parent, args, ctx) => {
+      requireAdmin(ctx.viewer);
+      return payload('product', () => catalog.updateProduct(ctx.catalog, args.id, args.input));
+    },
+    archiveProduct: (_parent, args, ctx) => {
+      requireAdmin(ctx.viewer);
+      return payload('product', () => catalog.archiveProduct(ctx.catalog, args.id));
+    },
+  },
+  Product: {
+    __resolveReference: async (reference, ctx) => visible(ctx.viewer, await ctx.loaders.productById.load(String(reference.id))),
+    id: idOf,
+    description: async (product, _args, ctx) => (await docOf(product, ctx))?.description ?? '',
+    category: (product, _args, { loaders }) => (product.categoryId ? loaders.categoryById.load(String(product.categoryId)) : null),
+    images: async (product, _args, ctx) => (await docOf(product, ctx))?.images ?? [],
+    variants: async (product, _args, ctx) => {
+      const doc = await docOf(product, ctx);
+      return doc ? variantsOf(doc) : [];
+    },
+    priceRange: (product) => ({ min: toMoney(product.priceMin, product.currency), max: toMoney(product.priceMax, product.currency) }),
+    createdAt: (product) => (isDoc(product) ? product.createdAt : new Date(product.createdAt)),
+  },
+  ProductVariant: {
+    __resolveReference: (reference, ctx) => findVariant(ctx, reference as { id?: string; sku?: string }),
+    id: (variant) => String(variant._id),
+    price: (variant) => toMoney(variant.priceMinor, variant.product.currency),
+    compareAtPrice: (variant) => (variant.compareAtMinor == null ? null : toMoney(variant.compareAtMinor, variant.product.currency)),
+    product: (variant) => variant.product,
+  },
+  Category: {
+    id: (category) => String(category._id),
+    parent: (category, _args, { loaders }) => (category.parentId ? loaders.categoryById.load(String(category.parentId)) : null),
+    children: (category, _args, { loaders }) => loaders.childrenByParentId.load(String(category._id)),
+  },
+};
