@@ -9,7 +9,12 @@ export interface SubgraphInfo {
 
 export const ROUTER_PORT = 4000;
 
-export const SUBGRAPHS: SubgraphInfo[] = [{ name: 'users', port: 4001 }];
+// Start order: a service comes after the services it calls (products calls inventory).
+export const SUBGRAPHS: SubgraphInfo[] = [
+  { name: 'users', port: 4001 },
+  { name: 'inventory', port: 4003 },
+  { name: 'products', port: 4002 },
+];
 
 /** Planned subgraphs keep their ports reserved so URLs never change meaning. */
 export const PLANNED_PORTS: Record<string, number> = {

@@ -227,8 +227,10 @@ export const composeRules = {
     if (/[a-z][a-z0-9+.-]*:\/\/[^\s/@:]+:[^\s/@]+@/i.test(check.text)) problems.push('a URL carries a password');
     for (const [name, service] of Object.entries(check.compose.services ?? {})) {
       for (const [key, value] of Object.entries(environmentOf(service))) {
-        if (SECRET_NAME.test(key) && REQUIRED_REFERENCE.exec(value)?.[1] !== key) {
-          problems.push(`${name}: ${key} should be \${${key}:?...}, provided by the operator`);
+        // A secret may be shared (ROUTER_PUBLIC_KEY) or per service (PRODUCTS_SERVICE_PRIVATE_KEY).
+        const reference = REQUIRED_REFERENCE.exec(value)?.[1];
+        if (SECRET_NAME.test(key) && reference !== key && reference !== `${name.toUpperCase()}_${key}`) {
+          problems.push(`${name}: ${key} should be \${${key}:?...} or \${${name.toUpperCase()}_${key}:?...}, provided by the operator`);
         }
       }
     }

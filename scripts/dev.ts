@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { ROUTER_PORT, SUBGRAPHS } from '../schema/subgraphs.js';
 import { loadOrCreateKeys, serviceKeyEnv } from './keys.js';
+import { REPO_ROOT, spawnService, stopService, waitReady, type ServiceProcess } from './processes.js';
+import { seedCatalog } from './seed.js';
 import { portOpen, startMongo, startRedis, type StoreProcess } from './stack.js';
 
 /**
@@ -13,9 +12,8 @@ import { portOpen, startMongo, startRedis, type StoreProcess } from './stack.js'
  * router as separate processes, exactly as they deploy. Ctrl-C stops all.
  */
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const dataDir = process.env.SHOPCART_DATA_DIR ?? join(root, '.data');
-const started: Array<{ name: string; child: ChildProcess }> = [];
+const dataDir = process.env.SHOPCART_DATA_DIR ?? join(REPO_ROOT, '.data');
+const started: ServiceProcess[] = [];
 const stores: StoreProcess[] = [];
 let stopping = false;
 
@@ -23,58 +21,23 @@ function log(message: string): void {
   process.stdout.write(`[shopcart] ${message}\n`);
 }
 
-function prefixOutput(name: string, child: ChildProcess): void {
-  for (const stream of [child.stdout, child.stderr]) {
-    if (!stream) continue;
-    createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${name}] ${line}\n`));
-  }
-}
-
-async function waitReady(name: string, port: number, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/ready`, { signal: AbortSignal.timeout(1_000) });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${name} was not ready on port ${port} within ${timeoutMs / 1000}s`);
-}
-
-function startService(name: string, entry: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  prefixOutput(name, child);
-  child.on('exit', (code, signal) => {
+function startService(name: string, port: number, env: Record<string, string>): ServiceProcess {
+  const service = spawnService(name, port, env, (line) => process.stdout.write(`${line}\n`));
+  service.child.on('exit', (code, signal) => {
     if (!stopping) {
       log(`${name} stopped unexpectedly (${signal ?? `exit ${code}`}); shutting down`);
       void stopAll(1);
     }
   });
-  started.push({ name, child });
-  return child;
+  started.push(service);
+  return service;
 }
 
 async function stopAll(code: number): Promise<never> {
   stopping = true;
-  for (const { name, child } of [...started].reverse()) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
-    log(`${name} stopped`);
+  for (const service of [...started].reverse()) {
+    await stopService(service);
+    log(`${service.name} stopped`);
   }
   for (const store of stores.reverse()) await store.stop();
   process.exit(code);
@@ -104,6 +67,10 @@ async function main(): Promise<void> {
     log(`MongoDB-compatible server at ${mongoUrl}, data in ${join(dataDir, 'mongo')}`);
   }
 
+  // A demo catalog on an empty database, before the services load their search index.
+  const seeded = await seedCatalog({ mongoUrl, size: Number(process.env.SEED_PRODUCTS ?? 2000) });
+  if (seeded.seeded) log(`seeded a demo catalog: ${seeded.products} products, ${seeded.variants} variants in ${(seeded.ms / 1000).toFixed(1)}s`);
+
   const keys = loadOrCreateKeys(join(dataDir, 'keys'));
   const common: Record<string, string> = {
     NODE_ENV: process.env.NODE_ENV ?? 'development',
@@ -116,18 +83,11 @@ async function main(): Promise<void> {
 
   await Promise.all(
     SUBGRAPHS.map(async ({ name, port }) => {
-      const child = startService(name, `subgraphs/${name}/src/index.ts`, { ...common, ...serviceKeyEnv(name, keys), PORT: String(port) });
-      await waitReady(name, port, child);
+      await waitReady(startService(name, port, { ...common, ...serviceKeyEnv(name, keys) }));
     }),
   );
 
-  const router = startService('router', 'router/src/index.ts', {
-    ...common,
-    PORT: String(ROUTER_PORT),
-    ROUTER_PRIVATE_KEY: keys.routerPrivate,
-    ACCESS_TOKEN_PUBLIC_KEY: keys.accessPublic,
-  });
-  await waitReady('router', ROUTER_PORT, router);
+  await waitReady(startService('router', ROUTER_PORT, { ...common, ROUTER_PRIVATE_KEY: keys.routerPrivate, ACCESS_TOKEN_PUBLIC_KEY: keys.accessPublic }));
 
   const seconds = ((Date.now() - began) / 1000).toFixed(1);
   log(`ready in ${seconds}s`);

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { createInventoryService } from '@shopcart/inventory';
+import { loadInventoryEnv } from '@shopcart/inventory/env';
 import { listen, type Runnable } from '@shopcart/kit';
+import { createProductsService } from '@shopcart/products';
+import { loadProductsEnv } from '@shopcart/products/env';
 import { createRouter } from '@shopcart/router';
 import { loadRouterEnv } from '@shopcart/router/env';
 import { createUsersService, type UsersService } from '@shopcart/users';
@@ -80,6 +84,8 @@ type ServiceFactory = (env: Record<string, string | undefined>) => Promise<Runna
  */
 const SUBGRAPH_FACTORIES: Record<string, ServiceFactory> = {
   users: (env) => createUsersService(loadUsersEnv(env)),
+  inventory: (env) => createInventoryService(loadInventoryEnv(env)),
+  products: (env) => createProductsService(loadProductsEnv(env)),
 };
 
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {

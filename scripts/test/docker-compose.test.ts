@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadRouterEnv, routerEnvSchema } from '@shopcart/router/env';
+import { inventoryEnvSchema, loadInventoryEnv } from '@shopcart/inventory/env';
+import { loadProductsEnv, productsEnvSchema } from '@shopcart/products/env';
 import { loadUsersEnv, usersEnvSchema } from '@shopcart/users/env';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -15,6 +17,8 @@ const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
 /** Each subgraph's configuration as its code defines it; a new subgraph adds a line here. */
 const SUBGRAPH_CONFIG: Record<string, Pick<ServiceSpec, 'schema' | 'load'>> = {
   users: { schema: usersEnvSchema, load: loadUsersEnv },
+  inventory: { schema: inventoryEnvSchema, load: loadInventoryEnv },
+  products: { schema: productsEnvSchema, load: loadProductsEnv },
 };
 
 const defaultPort = (schema: EnvSchema) => Number(schema.shape.PORT?.safeParse(undefined).data);
@@ -43,6 +47,8 @@ const variables = {
   ROUTER_PUBLIC_KEY: keys.routerPublic,
   ADMIN_EMAIL: 'ops@example.com',
   ADMIN_PASSWORD: 'a long operator passphrase 42',
+  PRODUCTS_SERVICE_PRIVATE_KEY: keys.services.products!.privateKey,
+  INVENTORY_TRUSTED_SERVICE_KEYS: JSON.stringify({ products: keys.services.products!.publicKey }),
 };
 
 function checkOf(compose: ComposeCheck['compose'], source = stringify(compose)): ComposeCheck {
