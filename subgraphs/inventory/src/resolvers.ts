@@ -1,20 +1,7 @@
-import { DomainError, forbidden, unauthenticated, type Viewer } from '@shopcart/kit';
-import { GraphQLScalarType, Kind } from 'graphql';
+import { DateTime, DomainError, forbidden, requireAdmin, type Viewer } from '@shopcart/kit';
 import type { ReservationStatus, Resolvers } from './__generated__/resolvers-types.js';
 import * as reservations from './reservations.js';
 import * as stock from './stock.js';
-
-const DateTime = new GraphQLScalarType({
-  name: 'DateTime',
-  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
-  parseValue: (value) => new Date(String(value)),
-  parseLiteral: (ast) => (ast.kind === Kind.STRING ? new Date(ast.value) : null),
-});
-
-function requireAdmin(viewer: Viewer): void {
-  if (viewer.role === 'ANONYMOUS') throw unauthenticated();
-  if (viewer.role !== 'ADMIN') throw forbidden('Admins only');
-}
 
 /** Internal operations: only services (orders, products) with their own signed identity. */
 function requireService(viewer: Viewer): void {

@@ -12,3 +12,6 @@ export * from './subgraph.js';
 export * from './pagination.js';
 export * from './services.js';
 export * from './locks.js';
+export * from './guards.js';
+export * from './payload.js';
+export * from './scalars.js';

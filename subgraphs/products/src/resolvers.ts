@@ -1,5 +1,4 @@
-import { DomainError, badUserInput, forbidden, pageSize, unauthenticated, type UserError, type Viewer } from '@shopcart/kit';
-import { GraphQLScalarType, Kind } from 'graphql';
+import { badUserInput, DateTime, pageSize, payload, requireAdmin, type Viewer } from '@shopcart/kit';
 import * as catalog from './catalog.js';
 import * as categories from './categories.js';
 import type { ProductsContext } from './context.js';
@@ -8,28 +7,6 @@ import type { CategoryDoc, ProductDoc, ProductParent, VariantDoc } from './model
 import { toMoney } from './money.js';
 import { searchProducts } from './search.js';
 import { isVisible } from './visibility.js';
-
-const DateTime = new GraphQLScalarType({
-  name: 'DateTime',
-  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
-  parseValue: (value) => new Date(String(value)),
-  parseLiteral: (ast) => (ast.kind === Kind.STRING ? new Date(ast.value) : null),
-});
-
-function requireAdmin(viewer: Viewer): void {
-  if (viewer.role === 'ANONYMOUS') throw unauthenticated();
-  if (viewer.role !== 'ADMIN') throw forbidden('Admins only');
-}
-
-/** Runs a domain call and turns business failures into userErrors. */
-async function payload<K extends string, T>(key: K, run: () => Promise<T>): Promise<{ [P in K]: T | null } & { userErrors: UserError[] }> {
-  try {
-    return { [key]: await run(), userErrors: [] } as { [P in K]: T } & { userErrors: UserError[] };
-  } catch (err) {
-    if (err instanceof DomainError) return { [key]: null, userErrors: [err.toUserError()] } as { [P in K]: null } & { userErrors: UserError[] };
-    throw err;
-  }
-}
 
 const visible = (viewer: Viewer, product: ProductDoc | null): ProductDoc | null => (product && isVisible(viewer, product) ? product : null);
 

@@ -1,37 +1,9 @@
-import { DomainError, decodeCursor, encodeCursor, forbidden, pageSize, unauthenticated, type UserError, type Viewer } from '@shopcart/kit';
-import { GraphQLScalarType, Kind } from 'graphql';
+import { DateTime, decodeCursor, DomainError, encodeCursor, pageSize, payload, requireAdmin, requireUser, type Viewer } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import * as accounts from './accounts.js';
 import * as addresses from './addresses.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import type { UserDoc } from './model.js';
-
-const DateTime = new GraphQLScalarType({
-  name: 'DateTime',
-  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
-  parseValue: (value) => new Date(String(value)),
-  parseLiteral: (ast) => (ast.kind === Kind.STRING ? new Date(ast.value) : null),
-});
-
-function requireUser(viewer: Viewer): Viewer & { userId: string } {
-  if (!viewer.userId) throw unauthenticated();
-  return viewer as Viewer & { userId: string };
-}
-
-function requireAdmin(viewer: Viewer): void {
-  requireUser(viewer);
-  if (viewer.role !== 'ADMIN') throw forbidden('Admins only');
-}
-
-/** Runs a domain call and turns business failures into userErrors. */
-async function payload<K extends string, T>(key: K, run: () => Promise<T>): Promise<{ [P in K]: T | null } & { userErrors: UserError[] }> {
-  try {
-    return { [key]: await run(), userErrors: [] } as { [P in K]: T } & { userErrors: UserError[] };
-  } catch (err) {
-    if (err instanceof DomainError) return { [key]: null, userErrors: [err.toUserError()] } as { [P in K]: null } & { userErrors: UserError[] };
-    throw err;
-  }
-}
 
 async function authPayload(run: () => Promise<accounts.Session>) {
   try {
