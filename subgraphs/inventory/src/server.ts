@@ -1,16 +1,9 @@
 import {
-  connectMongo,
-  connectRedis,
-  createIdentityVerifier,
   createKeyedLock,
   createLogger,
-  createMetrics,
   createSubgraphServer,
-  loadTrustedKeys,
-  pingMongo,
-  pingRedis,
+  openSubgraphStores,
   readSchema,
-  waitForRedis,
   type Logger,
   type Runnable,
 } from '@shopcart/kit';
@@ -40,13 +33,19 @@ export interface InventoryService extends Runnable {
 
 /** Connects stores and builds the inventory subgraph; the caller decides where to listen. */
 export async function createInventoryService(env: InventoryEnv, logger: Logger = createLogger(SUBGRAPH_NAME, env.LOG_LEVEL)): Promise<InventoryService> {
-  const metrics = createMetrics(SUBGRAPH_NAME);
-  const connection = await connectMongo({ url: env.mongoUrl, dbName: env.INVENTORY_DB_NAME, logger, monitorCommands: env.MONGO_MONITOR_COMMANDS });
-  const models = createModels(connection);
-  await Promise.all(Object.values(models).map((model) => model.init()));
-  const redis = connectRedis(env.redisUrl, logger, SUBGRAPH_NAME, env.REDIS_KEY_PREFIX);
-  await waitForRedis(redis);
-  const verifier = createIdentityVerifier(SUBGRAPH_NAME, await loadTrustedKeys(env.ROUTER_PUBLIC_KEY, env.TRUSTED_SERVICE_KEYS));
+  const stores = await openSubgraphStores({
+    name: SUBGRAPH_NAME,
+    logger,
+    mongoUrl: env.mongoUrl,
+    dbName: env.INVENTORY_DB_NAME,
+    monitorCommands: env.MONGO_MONITOR_COMMANDS,
+    redisUrl: env.redisUrl,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    routerPublicKey: env.ROUTER_PUBLIC_KEY,
+    trustedServiceKeys: env.TRUSTED_SERVICE_KEYS,
+    createModels,
+  });
+  const { metrics, connection, models, redis, verifier } = stores;
 
   // Both start with a run: a backlog or expired holds from before a restart are handled at once.
   const locks = createKeyedLock();
@@ -72,7 +71,7 @@ export async function createInventoryService(env: InventoryEnv, logger: Logger =
     maxBodyBytes: env.MAX_BODY_BYTES,
     createContext: (base) => createContext(base, inventory),
     readiness: async () => {
-      const [mongo, redisOk] = await Promise.all([pingMongo(connection), pingRedis(redis)]);
+      const { mongodb: mongo, redis: redisOk } = await stores.ping();
       return { ready: mongo && redisOk, checks: { mongodb: mongo, redis: redisOk } };
     },
   });
@@ -86,8 +85,7 @@ export async function createInventoryService(env: InventoryEnv, logger: Logger =
     publisher,
     async close() {
       await Promise.all([sweeper.stop(), publisher.stop()]);
-      redis.disconnect();
-      await connection.close();
+      await stores.close();
     },
   };
 }

@@ -15,3 +15,4 @@ export * from './locks.js';
 export * from './guards.js';
 export * from './payload.js';
 export * from './scalars.js';
+export * from './stores.js';

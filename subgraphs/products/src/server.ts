@@ -1,17 +1,10 @@
 import {
-  connectMongo,
-  connectRedis,
-  createIdentityVerifier,
   createLogger,
-  createMetrics,
   createServiceClient,
   createServiceSigner,
   createSubgraphServer,
-  loadTrustedKeys,
-  pingMongo,
-  pingRedis,
+  openSubgraphStores,
   readSchema,
-  waitForRedis,
   type Logger,
   type Runnable,
 } from '@shopcart/kit';
@@ -42,13 +35,19 @@ export interface ProductsService extends Runnable {
 
 /** Connects stores, loads the catalog index and builds the products subgraph; the caller decides where to listen. */
 export async function createProductsService(env: ProductsEnv, logger: Logger = createLogger(SUBGRAPH_NAME, env.LOG_LEVEL)): Promise<ProductsService> {
-  const metrics = createMetrics(SUBGRAPH_NAME);
-  const connection = await connectMongo({ url: env.mongoUrl, dbName: env.PRODUCTS_DB_NAME, logger, monitorCommands: env.MONGO_MONITOR_COMMANDS });
-  const models = createModels(connection);
-  await Promise.all([models.Category, models.Product, models.Sku, models.PendingStock, models.Change, models.Counter].map((model) => model.init()));
-  const redis = connectRedis(env.redisUrl, logger, SUBGRAPH_NAME, env.REDIS_KEY_PREFIX);
-  await waitForRedis(redis);
-  const verifier = createIdentityVerifier(SUBGRAPH_NAME, await loadTrustedKeys(env.ROUTER_PUBLIC_KEY, env.TRUSTED_SERVICE_KEYS));
+  const stores = await openSubgraphStores({
+    name: SUBGRAPH_NAME,
+    logger,
+    mongoUrl: env.mongoUrl,
+    dbName: env.PRODUCTS_DB_NAME,
+    monitorCommands: env.MONGO_MONITOR_COMMANDS,
+    redisUrl: env.redisUrl,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    routerPublicKey: env.ROUTER_PUBLIC_KEY,
+    trustedServiceKeys: env.TRUSTED_SERVICE_KEYS,
+    createModels,
+  });
+  const { metrics, connection, models, redis, verifier } = stores;
 
   const signer = await createServiceSigner(SUBGRAPH_NAME, env.SERVICE_PRIVATE_KEY);
   const inventory = signer ? createServiceClient({ callee: 'inventory', url: env.INVENTORY_URL, signer, logger }) : null;
@@ -70,7 +69,7 @@ export async function createProductsService(env: ProductsEnv, logger: Logger = c
     maxBodyBytes: env.MAX_BODY_BYTES,
     createContext: (base) => createContext(base, catalog, sync.loaded),
     readiness: async () => {
-      const [mongo, redisOk] = await Promise.all([pingMongo(connection), pingRedis(redis)]);
+      const { mongodb: mongo, redis: redisOk } = await stores.ping();
       const indexLoaded = sync.isLoaded();
       return { ready: mongo && redisOk && indexLoaded, checks: { mongodb: mongo, redis: redisOk, index: indexLoaded } };
     },
@@ -89,8 +88,7 @@ export async function createProductsService(env: ProductsEnv, logger: Logger = c
       initialStock.stop();
       await availability.stop();
       await sync.stop();
-      redis.disconnect();
-      await connection.close();
+      await stores.close();
     },
   };
 }

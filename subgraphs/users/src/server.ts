@@ -1,17 +1,10 @@
 import {
-  connectMongo,
-  connectRedis,
-  createIdentityVerifier,
   createKeyedLock,
   createLogger,
-  createMetrics,
   createSubgraphServer,
   importPrivateKey,
-  loadTrustedKeys,
-  pingMongo,
-  pingRedis,
+  openSubgraphStores,
   readSchema,
-  waitForRedis,
   type Logger,
   type Runnable,
 } from '@shopcart/kit';
@@ -37,12 +30,18 @@ export async function createUsersService(env: UsersEnv, logger: Logger = createL
   if (env.NODE_ENV === 'production' && passwordProblem(env.adminPassword)) {
     throw new Error('Invalid configuration:\n  ADMIN_PASSWORD: too weak for production');
   }
-  const metrics = createMetrics(SUBGRAPH_NAME);
-  const connection = await connectMongo({ url: env.mongoUrl, dbName: env.USERS_DB_NAME, logger });
-  const models = createModels(connection);
-  await Promise.all(Object.values(models).map((model) => model.init()));
-  const redis = connectRedis(env.redisUrl, logger, SUBGRAPH_NAME, env.REDIS_KEY_PREFIX);
-  await waitForRedis(redis);
+  const stores = await openSubgraphStores({
+    name: SUBGRAPH_NAME,
+    logger,
+    mongoUrl: env.mongoUrl,
+    dbName: env.USERS_DB_NAME,
+    redisUrl: env.redisUrl,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    routerPublicKey: env.ROUTER_PUBLIC_KEY,
+    trustedServiceKeys: env.TRUSTED_SERVICE_KEYS,
+    createModels,
+  });
+  const { metrics, connection, models, redis, verifier } = stores;
 
   const privateKey = await importPrivateKey(env.ACCESS_TOKEN_PRIVATE_KEY);
   const tokens = await createAccessTokenIssuer(privateKey, env.ACCESS_TOKEN_PRIVATE_KEY, env.ACCESS_TOKEN_TTL_SECONDS);
@@ -58,7 +57,6 @@ export async function createUsersService(env: UsersEnv, logger: Logger = createL
     refreshTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
     locks: createKeyedLock(),
   };
-  const verifier = createIdentityVerifier(SUBGRAPH_NAME, await loadTrustedKeys(env.ROUTER_PUBLIC_KEY, env.TRUSTED_SERVICE_KEYS));
 
   if ((await ensureAdmin(models, env.adminEmail, env.adminPassword, env.PASSWORD_HASH_COST)) === 'created') {
     logger.info({ email: env.adminEmail }, 'admin account created');
@@ -78,7 +76,7 @@ export async function createUsersService(env: UsersEnv, logger: Logger = createL
     maxBodyBytes: env.MAX_BODY_BYTES,
     createContext: (base) => createContext(base, models, accounts),
     readiness: async () => {
-      const [mongo, redisOk] = await Promise.all([pingMongo(connection), pingRedis(redis)]);
+      const { mongodb: mongo, redis: redisOk } = await stores.ping();
       return { ready: mongo && redisOk, checks: { mongodb: mongo, redis: redisOk } };
     },
     routes: {
@@ -96,8 +94,7 @@ export async function createUsersService(env: UsersEnv, logger: Logger = createL
     logger,
     async close() {
       clearInterval(sweeper);
-      redis.disconnect();
-      await connection.close();
+      await stores.close();
     },
   };
 }
