@@ -1,6 +1,7 @@
 import { DomainError, type KeyedLock, type Viewer } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import { z } from 'zod';
+import type { GuestCartMerger } from './cartMerge.js';
 import type { UserDoc, UsersModels } from './model.js';
 import { burnPasswordCheck, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import type { LoginThrottle } from './throttle.js';
@@ -14,6 +15,7 @@ export interface AccountDeps {
   refreshTtlDays: number;
   /** Serialises rotations of one refresh token (see kit locks.ts for why). */
   locks: KeyedLock;
+  mergeGuestCart: GuestCartMerger;
 }
 
 export interface Session {
@@ -58,7 +60,7 @@ export async function register(deps: AccountDeps, input: { email: string; passwo
   return startSession(deps, user);
 }
 
-export async function login(deps: AccountDeps, input: { email: string; password: string }, viewer: Viewer): Promise<Session> {
+export async function login(deps: AccountDeps, input: { email: string; password: string; guestCartId?: string | null }, viewer: Viewer): Promise<Session> {
   const email = normalizeEmail(input.email);
   // Counts this attempt as a failure until it succeeds (RATE_LIMITED past the limit).
   await deps.throttle.reserveAttempt(email, viewer.clientIp);
@@ -69,6 +71,7 @@ export async function login(deps: AccountDeps, input: { email: string; password:
     throw new DomainError('INVALID_CREDENTIALS', 'Email or password is incorrect');
   }
   await deps.throttle.recordSuccess(email, viewer.clientIp);
+  if (input.guestCartId) await deps.mergeGuestCart(input.guestCartId, String(user._id));
   return startSession(deps, user);
 }
 

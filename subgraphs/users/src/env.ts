@@ -17,6 +17,8 @@ export const usersEnvSchema = baseEnvSchema.extend({
   ACCESS_TOKEN_PRIVATE_KEY: pemString,
   /** Verifies identity forwarded by the router (SPKI PEM). */
   ROUTER_PUBLIC_KEY: pemString,
+  /** The cart service, for merging a guest cart at login (its internal mergeGuestCart). */
+  CART_URL: z.url().optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(15 * 60),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().positive().default(30),
   /** scrypt cost as a power of two (N = 2^cost). */

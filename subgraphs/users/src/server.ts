@@ -1,6 +1,8 @@
 import {
   createKeyedLock,
   createLogger,
+  createServiceClient,
+  createServiceSigner,
   createSubgraphServer,
   importPrivateKey,
   openSubgraphStores,
@@ -9,6 +11,7 @@ import {
   type Runnable,
 } from '@shopcart/kit';
 import { ensureAdmin, type AccountDeps } from './accounts.js';
+import { createGuestCartMerger } from './cartMerge.js';
 import { createContext, type UsersContext } from './context.js';
 import type { UsersEnv } from './env.js';
 import { createModels, type UsersModels } from './model.js';
@@ -43,6 +46,8 @@ export async function createUsersService(env: UsersEnv, logger: Logger = createL
   });
   const { metrics, connection, models, redis, verifier } = stores;
 
+  const signer = await createServiceSigner(SUBGRAPH_NAME, env.SERVICE_PRIVATE_KEY);
+  const cartClient = signer && env.CART_URL ? createServiceClient({ callee: 'cart', url: env.CART_URL, signer, logger }) : null;
   const privateKey = await importPrivateKey(env.ACCESS_TOKEN_PRIVATE_KEY);
   const tokens = await createAccessTokenIssuer(privateKey, env.ACCESS_TOKEN_PRIVATE_KEY, env.ACCESS_TOKEN_TTL_SECONDS);
   const accounts: AccountDeps = {
@@ -56,6 +61,7 @@ export async function createUsersService(env: UsersEnv, logger: Logger = createL
     passwordCost: env.PASSWORD_HASH_COST,
     refreshTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
     locks: createKeyedLock(),
+    mergeGuestCart: createGuestCartMerger(cartClient, logger),
   };
 
   if ((await ensureAdmin(models, env.adminEmail, env.adminPassword, env.PASSWORD_HASH_COST)) === 'created') {

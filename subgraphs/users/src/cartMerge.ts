@@ -1,0 +1,25 @@
+import type { Logger, ServiceClient } from '@shopcart/kit';
+
+/**
+ * Login with a guestCartId hands the guest cart to the cart service, which
+ * merges it into the user's cart exactly once (a retried or racing login
+ * changes nothing more). Signing in never fails because the cart service is
+ * away: the guest cart stays, and the next login with it merges it.
+ */
+export type GuestCartMerger = (guestCartId: string, userId: string) => Promise<void>;
+
+const MERGE = `mutation MergeGuestCart($guestCartId: ID!, $userId: ID!) { mergeGuestCart(guestCartId: $guestCartId, userId: $userId) }`;
+
+export function createGuestCartMerger(cart: ServiceClient | null, logger: Logger): GuestCartMerger {
+  return async (guestCartId, userId) => {
+    if (!cart) {
+      logger.warn('login with a guest cart, but no cart service is configured (CART_URL)');
+      return;
+    }
+    try {
+      await cart.request(MERGE, { guestCartId, userId });
+    } catch (err) {
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'guest cart merge failed; it stays a guest cart');
+    }
+  };
+}
