@@ -9,11 +9,13 @@ export interface SubgraphInfo {
 
 export const ROUTER_PORT = 4000;
 
-// Start order: a service comes after the services it calls (products calls inventory).
+// Start order: a service comes after the services it calls (products calls
+// inventory; cart calls both; users calls cart at login).
 export const SUBGRAPHS: SubgraphInfo[] = [
-  { name: 'users', port: 4001 },
   { name: 'inventory', port: 4003 },
   { name: 'products', port: 4002 },
+  { name: 'cart', port: 4004 },
+  { name: 'users', port: 4001 },
 ];
 
 /** Planned subgraphs keep their ports reserved so URLs never change meaning. */

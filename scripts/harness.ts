@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createCartService } from '@shopcart/cart';
+import { loadCartEnv } from '@shopcart/cart/env';
 import { createInventoryService } from '@shopcart/inventory';
 import { loadInventoryEnv } from '@shopcart/inventory/env';
 import { listen, type Runnable } from '@shopcart/kit';
@@ -83,9 +85,11 @@ type ServiceFactory = (env: Record<string, string | undefined>) => Promise<Runna
  * Listed callees first: a service may call those started before it.
  */
 const SUBGRAPH_FACTORIES: Record<string, ServiceFactory> = {
-  users: (env) => createUsersService(loadUsersEnv(env)),
   inventory: (env) => createInventoryService(loadInventoryEnv(env)),
   products: (env) => createProductsService(loadProductsEnv(env)),
+  cart: (env) => createCartService(loadCartEnv(env)),
+  // Users hands guest carts to cart at login.
+  users: (env) => createUsersService(loadUsersEnv(env)),
 };
 
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {

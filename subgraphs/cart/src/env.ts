@@ -1,0 +1,31 @@
+import { baseEnvSchema, loadEnv, pemString, refuseDevelopmentDefaults, serviceEnvFields } from '@shopcart/kit';
+import { z } from 'zod';
+
+export const cartEnvSchema = baseEnvSchema.extend({
+  ...serviceEnvFields,
+  PORT: z.coerce.number().int().min(0).max(65535).default(4004),
+  CART_REDIS_URL: z.string().optional(),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().default(''),
+  /** Verifies identity forwarded by the router (SPKI PEM). */
+  ROUTER_PUBLIC_KEY: pemString,
+  /** Variant prices and status come from products' entities. */
+  PRODUCTS_URL: z.url().default('http://127.0.0.1:4002/graphql'),
+  /** Stock levels come from inventory's internal stockLevels. */
+  INVENTORY_URL: z.url().default('http://127.0.0.1:4003/graphql'),
+  /** How long a price or stock lookup may take before the change answers SERVICE_UNAVAILABLE. */
+  CATALOG_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2_000),
+  /** A guest cart expires this long after its last change. */
+  GUEST_CART_TTL_DAYS: z.coerce.number().positive().max(365).default(30),
+  /** The currency an empty cart's subtotal is shown in (the catalog's). */
+  CATALOG_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
+});
+
+export type CartEnv = z.infer<typeof cartEnvSchema> & { redisUrl: string };
+
+export function loadCartEnv(source: Record<string, string | undefined> = process.env): CartEnv {
+  const env = loadEnv(cartEnvSchema, source);
+  // Without its own key the cart cannot ask products for prices or inventory for stock.
+  refuseDevelopmentDefaults(env, [['SERVICE_PRIVATE_KEY', env.SERVICE_PRIVATE_KEY, undefined]]);
+  return { ...env, redisUrl: env.CART_REDIS_URL ?? env.REDIS_URL };
+}

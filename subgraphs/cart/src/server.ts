@@ -1,0 +1,80 @@
+import {
+  connectRedis,
+  createIdentityVerifier,
+  createLogger,
+  createMetrics,
+  createServiceClient,
+  createServiceSigner,
+  createSubgraphServer,
+  loadTrustedKeys,
+  pingRedis,
+  readSchema,
+  waitForRedis,
+  type Logger,
+  type Redis,
+  type Runnable,
+} from '@shopcart/kit';
+import { Counter } from 'prom-client';
+import type { CartDeps } from './cart.js';
+import { createCatalog } from './catalog.js';
+import { createContext, type CartContext } from './context.js';
+import type { CartEnv } from './env.js';
+import { resolvers } from './resolvers.js';
+import { createCartStore } from './store.js';
+
+export const SUBGRAPH_NAME = 'cart';
+export const typeDefs = readSchema(new URL('./schema.graphql', import.meta.url));
+
+export interface CartService extends Runnable {
+  redis: Redis;
+  logger: Logger;
+  /** What the domain functions run with (tests call them directly). */
+  carts: CartDeps;
+}
+
+/** Connects Redis and builds the cart subgraph; the caller decides where to listen. */
+export async function createCartService(env: CartEnv, logger: Logger = createLogger(SUBGRAPH_NAME, env.LOG_LEVEL)): Promise<CartService> {
+  const metrics = createMetrics(SUBGRAPH_NAME);
+  const redis = connectRedis(env.redisUrl, logger, SUBGRAPH_NAME, env.REDIS_KEY_PREFIX);
+  await waitForRedis(redis);
+  const verifier = createIdentityVerifier(SUBGRAPH_NAME, await loadTrustedKeys(env.ROUTER_PUBLIC_KEY, env.TRUSTED_SERVICE_KEYS));
+  const signer = await createServiceSigner(SUBGRAPH_NAME, env.SERVICE_PRIVATE_KEY);
+  const client = (callee: string, url: string) => (signer ? createServiceClient({ callee, url, signer, logger, timeoutMs: env.CATALOG_TIMEOUT_MS }) : null);
+
+  const carts: CartDeps = {
+    store: createCartStore(redis, { guestTtlMs: env.GUEST_CART_TTL_DAYS * 86_400_000, logger }),
+    catalog: createCatalog({ products: client('products', env.PRODUCTS_URL), inventory: client('inventory', env.INVENTORY_URL), logger }),
+    currency: env.CATALOG_CURRENCY,
+    changes: new Counter({
+      name: 'cart_changes_total',
+      help: 'Cart changes (add, update, remove, merge) by outcome: ok or the userError code',
+      labelNames: ['operation', 'outcome'] as const,
+      registers: [metrics.registry],
+    }),
+  };
+
+  const { http } = await createSubgraphServer<CartContext>({
+    name: SUBGRAPH_NAME,
+    typeDefs,
+    resolvers,
+    verifier,
+    logger,
+    metrics,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    createContext: (base) => createContext(base, carts),
+    readiness: async () => {
+      const redisOk = await pingRedis(redis);
+      return { ready: redisOk, checks: { redis: redisOk } };
+    },
+  });
+
+  return {
+    http,
+    redis,
+    logger,
+    carts,
+    async close() {
+      redis.disconnect();
+    },
+  };
+}
