@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadRouterEnv, routerEnvSchema } from '@shopcart/router/env';
+import { cartEnvSchema, loadCartEnv } from '@shopcart/cart/env';
 import { inventoryEnvSchema, loadInventoryEnv } from '@shopcart/inventory/env';
 import { loadProductsEnv, productsEnvSchema } from '@shopcart/products/env';
 import { loadUsersEnv, usersEnvSchema } from '@shopcart/users/env';
@@ -19,6 +20,7 @@ const SUBGRAPH_CONFIG: Record<string, Pick<ServiceSpec, 'schema' | 'load'>> = {
   users: { schema: usersEnvSchema, load: loadUsersEnv },
   inventory: { schema: inventoryEnvSchema, load: loadInventoryEnv },
   products: { schema: productsEnvSchema, load: loadProductsEnv },
+  cart: { schema: cartEnvSchema, load: loadCartEnv },
 };
 
 const defaultPort = (schema: EnvSchema) => Number(schema.shape.PORT?.safeParse(undefined).data);
@@ -48,7 +50,11 @@ const variables = {
   ADMIN_EMAIL: 'ops@example.com',
   ADMIN_PASSWORD: 'a long operator passphrase 42',
   PRODUCTS_SERVICE_PRIVATE_KEY: keys.services.products!.privateKey,
-  INVENTORY_TRUSTED_SERVICE_KEYS: JSON.stringify({ products: keys.services.products!.publicKey }),
+  INVENTORY_TRUSTED_SERVICE_KEYS: JSON.stringify({ products: keys.services.products!.publicKey, cart: keys.services.cart!.publicKey }),
+  PRODUCTS_TRUSTED_SERVICE_KEYS: JSON.stringify({ cart: keys.services.cart!.publicKey }),
+  CART_SERVICE_PRIVATE_KEY: keys.services.cart!.privateKey,
+  CART_TRUSTED_SERVICE_KEYS: JSON.stringify({ users: keys.services.users!.publicKey }),
+  USERS_SERVICE_PRIVATE_KEY: keys.services.users!.privateKey,
 };
 
 function checkOf(compose: ComposeCheck['compose'], source = stringify(compose)): ComposeCheck {

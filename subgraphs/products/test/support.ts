@@ -20,8 +20,8 @@ export interface ProductsPlatform {
   customerId: string;
 }
 
-export async function startProductsPlatform(env: Record<string, string> = {}, subgraphs = ['users', 'inventory', 'products']): Promise<ProductsPlatform> {
-  const platform = await startPlatform({ mongoUrl: inject('mongoUrl'), redisUrl: inject('redisUrl'), subgraphs, env });
+export async function startProductsPlatform(env: Record<string, string> = {}, subgraphs = ['users', 'inventory', 'products'], redisUrl = inject('redisUrl')): Promise<ProductsPlatform> {
+  const platform = await startPlatform({ mongoUrl: inject('mongoUrl'), redisUrl, subgraphs, env });
   const service = platform.services.products as ProductsService;
   await service.sync.loaded;
   const login = await platform.gql('mutation { login(input: { email: "admin@shopcart.dev", password: "shopcart-admin" }) { accessToken user { id } } }');
