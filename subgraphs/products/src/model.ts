@@ -218,10 +218,18 @@ export async function fetchByIds<T>(model: Model<T>, ids: readonly unknown[], pr
  * no transactions needed, and it works on FerretDB.
  */
 export async function nextRevision(models: ProductsModels, kind: ChangeKind, ref: Types.ObjectId | null): Promise<number> {
-  const counter = await models.Counter.findOneAndUpdate({ _id: 'catalog' }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' }).lean();
-  const revision = counter!.seq;
-  await models.Change.create({ _id: revision, kind, ref, at: new Date() });
-  return revision;
+  // FerretDB v1 can hand two concurrent $inc callers the same value; the log's
+  // unique _id catches that, and the loser simply takes the next number.
+  for (let attempt = 0; ; attempt += 1) {
+    const counter = await models.Counter.findOneAndUpdate({ _id: 'catalog' }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' }).lean();
+    const revision = counter!.seq;
+    try {
+      await models.Change.create({ _id: revision, kind, ref, at: new Date() });
+      return revision;
+    } catch (err) {
+      if (!isDuplicateKey(err) || attempt >= 50) throw err;
+    }
+  }
 }
 
 /** Reserves `count` revisions at once (bulk import) and returns the first. */
