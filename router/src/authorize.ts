@@ -121,9 +121,10 @@ async function analyze(
   ruleSet: RuleSet,
   options: { introspectionForAll: boolean },
 ): Promise<{ denials: Denial[]; deniedNodes: Set<FieldNode> }> {
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables);
-  // Variables were validated already; a failure here leaves it to execution to report.
-  const variables = coerced.coerced ?? {};
+  // Apollo coerces variables only when it executes, after this hook: bad ones are refused here, as a 400.
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables, { maxErrors: 1 });
+  if (coerced.errors?.length) throw reject('BAD_USER_INPUT', coerced.errors[0]!.message);
+  const variables = coerced.coerced;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
 
