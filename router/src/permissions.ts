@@ -58,6 +58,7 @@ export const permissions: { Query: IRuleFieldMap; Mutation: IRuleFieldMap } = {
     createProduct: isAdmin,
     updateProduct: isAdmin,
     archiveProduct: isAdmin,
+    updateVariant: isAdmin,
     setInventory: isAdmin,
     updateOrderStatus: isAdmin,
     setUserRole: isAdmin,

@@ -4,7 +4,7 @@ import type { ProductInput, ProductUpdateInput } from './__generated__/resolvers
 import { categoryPath } from './categories.js';
 import type { InitialStock, StockLevel } from './initialStock.js';
 import { fetchByIds, isDuplicateKey, nextRevision, objectIdOrNull, type ProductDoc, type ProductsModels, type VariantRecord } from './model.js';
-import { validateProductInput, validateProductUpdate, type NewProduct } from './productInput.js';
+import { validateProductInput, validateProductUpdate, validateVariantUpdate, type NewProduct } from './productInput.js';
 import type { SearchIndex } from './searchIndex.js';
 import { slugFrom } from './slugs.js';
 
@@ -176,4 +176,21 @@ export async function updateProduct(deps: CatalogDeps, id: string, input: Produc
 
 export async function archiveProduct(deps: CatalogDeps, id: string): Promise<ProductDoc> {
   return writeProduct(deps, id, async (current) => (current.status === 'ARCHIVED' ? null : { status: 'ARCHIVED' }));
+}
+
+/**
+ * Changes one variant inside its product's document (variants are embedded),
+ * with the product's price range recomputed, through the same revisioned
+ * write as every other catalog change: search and entity reads see it at once.
+ */
+export async function updateVariant(deps: CatalogDeps, variantId: string, input: Parameters<typeof validateVariantUpdate>[0]): Promise<ProductDoc> {
+  const changes = validateVariantUpdate(input);
+  const productId = deps.index.productIdForVariant(variantId);
+  if (!productId) throw new DomainError('NOT_FOUND', 'No such variant', ['id']);
+  return writeProduct(deps, productId, async (current) => {
+    const variants = current.variants.map((v) => (String(v._id) === variantId ? { ...v, ...changes } : v));
+    if (!current.variants.some((v) => String(v._id) === variantId)) throw new DomainError('NOT_FOUND', 'No such variant', ['id']);
+    const { priceMin, priceMax } = summarize(variants);
+    return { variants, priceMin, priceMax };
+  });
 }

@@ -141,3 +141,20 @@ export function validateProductUpdate(input: ProductUpdateInput): ProductChanges
   if (input.images !== undefined) changes.images = images(input.images, ['input', 'images']);
   return changes;
 }
+
+export interface VariantChanges {
+  priceMinor?: number;
+  compareAtMinor?: number | null;
+  title?: string;
+}
+
+/** A variant update: each given field validated, nothing else touched. */
+export function validateVariantUpdate(input: { price?: string | null; compareAtPrice?: string | null; title?: string | null }): VariantChanges {
+  const path = ['input'];
+  const changes: VariantChanges = {};
+  if (input.price != null) changes.priceMinor = price(input.price, [...path, 'price']);
+  if (input.compareAtPrice !== undefined) changes.compareAtMinor = input.compareAtPrice === null ? null : price(input.compareAtPrice, [...path, 'compareAtPrice']);
+  if (input.title != null) changes.title = text(input.title, [...path, 'title'], 'Variant title', 1, 200);
+  if (Object.keys(changes).length === 0) throw invalid('Give at least one of price, compareAtPrice, title', path);
+  return changes;
+}

@@ -83,6 +83,12 @@ export const resolvers: Resolvers = {
       requireAdmin(ctx.viewer);
       return payload('product', () => catalog.archiveProduct(ctx.catalog, args.id));
     },
+    updateVariant: async (_parent, args, ctx) => {
+      requireAdmin(ctx.viewer);
+      // Variants are found through the index (they live inside their product's document).
+      await ctx.indexLoaded;
+      return payload('product', () => catalog.updateVariant(ctx.catalog, args.id, args.input));
+    },
   },
   Product: {
     __resolveReference: async (reference, ctx) => visible(ctx.viewer, await ctx.loaders.productById.load(String(reference.id))),
