@@ -14,6 +14,7 @@ export const ROUTER_PORT = 4000;
 export const SUBGRAPHS: SubgraphInfo[] = [
   { name: 'inventory', port: 4003 },
   { name: 'products', port: 4002 },
+  { name: 'payments', port: 4006 },
   { name: 'cart', port: 4004 },
   { name: 'users', port: 4001 },
 ];

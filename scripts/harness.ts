@@ -4,6 +4,8 @@ import { loadCartEnv } from '@shopcart/cart/env';
 import { createInventoryService } from '@shopcart/inventory';
 import { loadInventoryEnv } from '@shopcart/inventory/env';
 import { listen, type Runnable } from '@shopcart/kit';
+import { createPaymentsService } from '@shopcart/payments';
+import { loadPaymentsEnv } from '@shopcart/payments/env';
 import { createProductsService } from '@shopcart/products';
 import { loadProductsEnv } from '@shopcart/products/env';
 import { createRouter } from '@shopcart/router';
@@ -87,6 +89,7 @@ type ServiceFactory = (env: Record<string, string | undefined>) => Promise<Runna
 const SUBGRAPH_FACTORIES: Record<string, ServiceFactory> = {
   inventory: (env) => createInventoryService(loadInventoryEnv(env)),
   products: (env) => createProductsService(loadProductsEnv(env)),
+  payments: (env) => createPaymentsService(loadPaymentsEnv(env)),
   cart: (env) => createCartService(loadCartEnv(env)),
   // Users hands guest carts to cart at login.
   users: (env) => createUsersService(loadUsersEnv(env)),

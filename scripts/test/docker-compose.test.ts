@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { loadRouterEnv, routerEnvSchema } from '@shopcart/router/env';
 import { cartEnvSchema, loadCartEnv } from '@shopcart/cart/env';
 import { inventoryEnvSchema, loadInventoryEnv } from '@shopcart/inventory/env';
+import { loadPaymentsEnv, paymentsEnvSchema } from '@shopcart/payments/env';
 import { loadProductsEnv, productsEnvSchema } from '@shopcart/products/env';
 import { loadUsersEnv, usersEnvSchema } from '@shopcart/users/env';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +22,7 @@ const SUBGRAPH_CONFIG: Record<string, Pick<ServiceSpec, 'schema' | 'load'>> = {
   inventory: { schema: inventoryEnvSchema, load: loadInventoryEnv },
   products: { schema: productsEnvSchema, load: loadProductsEnv },
   cart: { schema: cartEnvSchema, load: loadCartEnv },
+  payments: { schema: paymentsEnvSchema, load: loadPaymentsEnv },
 };
 
 const defaultPort = (schema: EnvSchema) => Number(schema.shape.PORT?.safeParse(undefined).data);
@@ -55,6 +57,9 @@ const variables = {
   CART_SERVICE_PRIVATE_KEY: keys.services.cart!.privateKey,
   CART_TRUSTED_SERVICE_KEYS: JSON.stringify({ users: keys.services.users!.publicKey }),
   USERS_SERVICE_PRIVATE_KEY: keys.services.users!.privateKey,
+  PAYMENTS_TRUSTED_SERVICE_KEYS: JSON.stringify({ orders: keys.services.orders!.publicKey }),
+  PAYMENT_PROVIDER: 'test',
+  PAYMENT_ALLOW_TEST_PROVIDER: 'true',
 };
 
 function checkOf(compose: ComposeCheck['compose'], source = stringify(compose)): ComposeCheck {

@@ -117,3 +117,24 @@ export async function setDefaultAddress(models: UsersModels, viewer: Viewer, id:
   return address;
 }
 
+
+export interface CheckoutAddress {
+  id: string;
+  fullName: string;
+  line1: string;
+  line2: string | null;
+  city: string;
+  region: string | null;
+  postalCode: string;
+  countryCode: string;
+  phone: string | null;
+}
+
+/** For orders at checkout: the address only if it belongs to this user, as a plain copy. */
+export async function checkoutAddress(models: UsersModels, userId: string, addressId: string): Promise<CheckoutAddress | null> {
+  if (!Types.ObjectId.isValid(userId) || !Types.ObjectId.isValid(addressId)) return null;
+  const address = await models.Address.findOne({ _id: addressId, userId }).lean();
+  if (!address) return null;
+  const { fullName, line1, line2, city, region, postalCode, countryCode, phone } = address;
+  return { id: String(address._id), fullName, line1, line2: line2 ?? null, city, region: region ?? null, postalCode, countryCode, phone: phone ?? null };
+}

@@ -1,4 +1,4 @@
-import { DateTime, decodeCursor, DomainError, encodeCursor, pageSize, payload, requireAdmin, requireUser, type Viewer } from '@shopcart/kit';
+import { DateTime, decodeCursor, DomainError, encodeCursor, forbidden, pageSize, payload, requireAdmin, requireUser, type Viewer } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import * as accounts from './accounts.js';
 import * as addresses from './addresses.js';
@@ -39,6 +39,11 @@ export const resolvers: Resolvers = {
         totalCount: page.totalCount,
         pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
       };
+    },
+    checkoutAddress: (_parent, args, { viewer, models }) => {
+      // Internal: only services (orders) with their own signed identity.
+      if (viewer.role !== 'SERVICE') throw forbidden('Internal operation: services only');
+      return addresses.checkoutAddress(models, args.userId, args.addressId);
     },
   },
   Mutation: {
