@@ -9,6 +9,8 @@ export interface RouterContext extends AuthorizationContext {
   requestId: string;
   traceparent: string | null;
   logger: RequestInfo['logger'];
+  /** Epoch ms by which the whole request must be answered (ROUTER_REQUEST_TIMEOUT_MS). */
+  deadline: number;
 }
 
 /**
@@ -26,7 +28,8 @@ export function clientIpOf(req: IncomingMessage, trustedProxyHops: number): stri
   return chain[Math.max(0, chain.length - 1 - trustedProxyHops)] ?? remote;
 }
 
-export async function createContext(info: RequestInfo, verifyAccessToken: AccessTokenVerifier, trustedProxyHops = 0): Promise<RouterContext> {
+export async function createContext(info: RequestInfo, verifyAccessToken: AccessTokenVerifier, trustedProxyHops = 0, requestTimeoutMs = 15_000): Promise<RouterContext> {
+  const deadline = Date.now() + requestTimeoutMs;
   const header = info.req.headers.authorization;
   const identity = await verifyAccessToken(typeof header === 'string' ? header : undefined);
   return {
@@ -34,6 +37,7 @@ export async function createContext(info: RequestInfo, verifyAccessToken: Access
     clientIp: clientIpOf(info.req, trustedProxyHops),
     requestId: info.requestId,
     traceparent: info.traceparent,
+    deadline,
     logger: identity.userId ? info.logger.child({ userId: identity.userId }) : info.logger,
     // graphql-shield keeps its per-request rule cache here.
     _shield: { cache: {} },

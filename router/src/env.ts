@@ -17,9 +17,33 @@ export const routerEnvSchema = baseEnvSchema
     /** Introspection for everyone; admins may always introspect. Default: on outside production. */
     INTROSPECTION: booleanFlag.optional(),
     SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+    /** Bound on one whole client request: later subgraph calls get only what is left of it. */
+    ROUTER_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+    /** Per-subgraph circuit breaker: opens above this failure percentage... */
+    SUBGRAPH_BREAKER_ERROR_PERCENT: z.coerce.number().min(1).max(100).default(50),
+    /** ...once this many calls were made within the window... */
+    SUBGRAPH_BREAKER_MIN_REQUESTS: z.coerce.number().int().positive().default(5),
+    SUBGRAPH_BREAKER_WINDOW_MS: z.coerce.number().int().positive().default(10_000),
+    /** ...and lets one probe call through this long after opening. */
+    SUBGRAPH_BREAKER_RESET_MS: z.coerce.number().int().positive().default(5_000),
+    /** Rate limits and persisted queries are shared by every router replica through Redis. */
+    ROUTER_REDIS_URL: z.string().optional(),
+    REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+    REDIS_KEY_PREFIX: z.string().default(''),
+    RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
+    /** Operations per client address per window, and per signed-in user. */
+    RATE_LIMIT_PER_IP: z.coerce.number().int().positive().default(3_000),
+    RATE_LIMIT_PER_USER: z.coerce.number().int().positive().default(600),
+    /** login and register fields per client address per auth window. */
+    RATE_LIMIT_AUTH_PER_IP: z.coerce.number().int().positive().default(60),
+    RATE_LIMIT_AUTH_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
+    /** How long a registered persisted query is kept (automatic persisted queries). */
+    APQ_TTL_SECONDS: z.coerce.number().int().positive().max(7 * 24 * 3600).default(24 * 3600),
     MAX_DEPTH: z.coerce.number().int().positive().default(10),
     MAX_ALIASES: z.coerce.number().int().positive().default(15),
     MAX_COST: z.coerce.number().int().positive().default(5_000),
+    /** Admins run heavier reports and back-office pages. */
+    ADMIN_MAX_COST: z.coerce.number().int().positive().default(50_000),
     MAX_TOKENS: z.coerce.number().int().positive().default(2_000),
     MAX_DIRECTIVES: z.coerce.number().int().positive().default(20),
     /** Comma-separated browser origins allowed to call the router (e.g. https://shop.example.com). */
@@ -34,6 +58,7 @@ export const routerEnvSchema = baseEnvSchema
 
 export type RouterEnv = z.infer<typeof routerEnvSchema> & {
   introspection: boolean;
+  redisUrl: string;
   /** Subgraph URL overrides from <NAME>_URL variables, e.g. USERS_URL. */
   subgraphUrls: Record<string, string>;
 };
@@ -45,5 +70,5 @@ export function loadRouterEnv(source: Record<string, string | undefined> = proce
     const match = /^([A-Z]+)_URL$/.exec(key);
     if (match?.[1] && value && !['MONGODB', 'REDIS', 'USERS_JWKS'].includes(match[1])) subgraphUrls[match[1].toLowerCase()] = value;
   }
-  return { ...env, introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production', subgraphUrls };
+  return { ...env, introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production', redisUrl: env.ROUTER_REDIS_URL ?? env.REDIS_URL, subgraphUrls };
 }

@@ -1,5 +1,7 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError, type GraphQLFormattedError, type ValidationRule } from 'graphql';
+import type { RouterContext } from './context.js';
+import { costPerRolePlugin } from './costPerRole.js';
 import type { RouterEnv } from './env.js';
 
 /**
@@ -15,7 +17,7 @@ export const reservedFragmentNamesRule: ValidationRule = (context) => ({
 });
 
 /**
- * Depth, alias, cost, token and directive limits from graphql-armor. Limits
+ * Depth, alias, token and directive limits from graphql-armor. Limits
  * are not echoed in error messages (exposeLimits: false) so they cannot be
  * probed; field suggestions are handled per role by the authorization plugin.
  */
@@ -24,14 +26,15 @@ export function createLimits(env: RouterEnv) {
     blockFieldSuggestion: { enabled: false },
     maxDepth: { n: env.MAX_DEPTH, exposeLimits: false, ignoreIntrospection: true, flattenFragments: true },
     maxAliases: { n: env.MAX_ALIASES, exposeLimits: false },
-    costLimit: { maxCost: env.MAX_COST, exposeLimits: false },
+    // Cost depends on who asks (admins may run heavier operations): costPerRolePlugin.
+    costLimit: { enabled: false },
     // Token limit: graphql's own parser option (below) answers 400; armor's throws mid-parse (500).
     maxTokens: { enabled: false },
     maxDirectives: { n: env.MAX_DIRECTIVES, exposeLimits: false },
   });
   const protection = armor.protect();
   return {
-    plugins: protection.plugins,
+    plugins: [...protection.plugins, costPerRolePlugin<RouterContext>({ maxCost: env.MAX_COST, adminMaxCost: env.ADMIN_MAX_COST })],
     validationRules: [...protection.validationRules, reservedFragmentNamesRule],
     parseOptions: { maxTokens: env.MAX_TOKENS },
   };

@@ -3,10 +3,12 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import {
+  connectRedis,
   createHttpServer,
   createIdentitySigner,
   createLogger,
   createMetrics,
+  createRouterMetrics,
   importPrivateKey,
   maskError,
   operationMetricsPlugin,
@@ -22,6 +24,8 @@ import { SubgraphDataSource } from './dataSource.js';
 import type { RouterEnv } from './env.js';
 import { createLimits, hideLimitDetails } from './limits.js';
 import { fieldPermissions, nestedFallbackRule, permissions, rootFallbackRule } from './permissions.js';
+import { persistedQueries } from './persistedQueries.js';
+import { rateLimitPlugin } from './rateLimit.js';
 import { subgraphReadiness } from './readiness.js';
 
 export interface RouterService extends Runnable {
@@ -34,6 +38,15 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
   const signer = createIdentitySigner(ROUTER_ISSUER, await importPrivateKey(env.ROUTER_PRIVATE_KEY));
   const verifyAccessToken = await createAccessTokenVerifier({ publicKeyPem: env.ACCESS_TOKEN_PUBLIC_KEY, jwksUrl: env.USERS_JWKS_URL });
   const subgraphUrls: Record<string, string> = {};
+  const routerMetrics = createRouterMetrics(metrics.registry);
+  const dataSources: SubgraphDataSource[] = [];
+  const redis = connectRedis(env.redisUrl, logger, 'router', env.REDIS_KEY_PREFIX);
+  const breaker = {
+    errorPercent: env.SUBGRAPH_BREAKER_ERROR_PERCENT,
+    minRequests: env.SUBGRAPH_BREAKER_MIN_REQUESTS,
+    windowMs: env.SUBGRAPH_BREAKER_WINDOW_MS,
+    resetMs: env.SUBGRAPH_BREAKER_RESET_MS,
+  };
 
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(env.SUPERGRAPH_PATH, 'utf8'),
@@ -41,7 +54,9 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
       const target = env.subgraphUrls[name] ?? url;
       if (!target) throw new Error(`no URL for subgraph ${name}`);
       subgraphUrls[name] = target;
-      return new SubgraphDataSource({ name, url: target, signer, timeoutMs: env.SUBGRAPH_TIMEOUT_MS, logger });
+      const dataSource = new SubgraphDataSource({ name, url: target, signer, timeoutMs: env.SUBGRAPH_TIMEOUT_MS, logger, metrics: routerMetrics, breaker });
+      dataSources.push(dataSource);
+      return dataSource;
     },
   });
 
@@ -55,8 +70,15 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
     includeStacktraceInErrorResponses: false,
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
+    persistedQueries: persistedQueries(redis, env.APQ_TTL_SECONDS, logger),
     formatError: (formatted) => maskError(hideLimitDetails(formatted)),
     plugins: [
+      rateLimitPlugin(
+        redis,
+        { windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS, perIp: env.RATE_LIMIT_PER_IP, perUser: env.RATE_LIMIT_PER_USER, authPerIp: env.RATE_LIMIT_AUTH_PER_IP, authWindowSeconds: env.RATE_LIMIT_AUTH_WINDOW_SECONDS },
+        routerMetrics,
+        logger,
+      ),
       ...(limits.plugins as never[]),
       authorizationPlugin<RouterContext>(
         {
@@ -79,7 +101,7 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
     metrics,
     maxBodyBytes: env.MAX_BODY_BYTES,
     corsOrigins: env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
-    context: (info) => createContext(info, verifyAccessToken, env.TRUST_PROXY_HOPS),
+    context: (info) => createContext(info, verifyAccessToken, env.TRUST_PROXY_HOPS, env.ROUTER_REQUEST_TIMEOUT_MS),
     readiness: () => subgraphReadiness(subgraphUrls),
   });
 
@@ -88,6 +110,8 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
     logger,
     async close() {
       await apollo.stop();
+      for (const dataSource of dataSources) dataSource.breaker.shutdown();
+      await redis.quit().catch(() => redis.disconnect());
     },
   };
 }

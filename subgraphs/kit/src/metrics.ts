@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -33,4 +33,43 @@ export function createMetrics(service: string): Metrics {
     registers: [registry],
   });
   return { registry, httpDuration, operations, operationDuration };
+}
+
+/** What only the router measures: its subgraph calls, their circuit breakers, its rate limits. */
+export interface RouterMetrics {
+  subgraphFetchDuration: Histogram<'subgraph' | 'outcome'>;
+  subgraphFetchErrors: Counter<'subgraph' | 'code'>;
+  /** 0 closed, 1 half-open (probing), 2 open (failing fast). */
+  breakerState: Gauge<'subgraph'>;
+  rateLimited: Counter<'scope'>;
+}
+
+export function createRouterMetrics(registry: Registry): RouterMetrics {
+  return {
+    subgraphFetchDuration: new Histogram({
+      name: 'subgraph_fetch_duration_seconds',
+      help: 'Latency of the router calls to each subgraph, by outcome (ok, error)',
+      labelNames: ['subgraph', 'outcome'] as const,
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    subgraphFetchErrors: new Counter({
+      name: 'subgraph_fetch_errors_total',
+      help: 'Failed router calls to each subgraph, by cause (timeout, connection, http_5xx, http_4xx, breaker_open, deadline, error)',
+      labelNames: ['subgraph', 'code'] as const,
+      registers: [registry],
+    }),
+    breakerState: new Gauge({
+      name: 'subgraph_breaker_state',
+      help: 'Circuit breaker per subgraph: 0 closed, 1 half-open, 2 open',
+      labelNames: ['subgraph'] as const,
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'rate_limited_total',
+      help: 'Operations refused with RATE_LIMITED, by budget (ip, user, auth)',
+      labelNames: ['scope'] as const,
+      registers: [registry],
+    }),
+  };
 }
