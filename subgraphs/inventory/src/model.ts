@@ -13,6 +13,11 @@ const stockSchema = new Schema(
      * presence or absence in the same update that moves `available`.
      */
     holdIds: { type: [String], default: [] },
+    /**
+     * Reservations whose units were put back on sale (restockReservation),
+     * kept only while the restock settles, so a retry cannot add them twice.
+     */
+    restockIds: { type: [String], default: [] },
     /** +1 on every change of `available`; consumers of the stream order by it. */
     version: { type: Number, required: true, default: 0 },
     /** The last version put on the stock-levels stream. */
@@ -35,7 +40,7 @@ const reservationSchema = new Schema(
     _id: { type: String, required: true },
     lines: { type: [reservationLineSchema], default: [] },
     /** PENDING is internal (lines being held); callers only ever see the others. */
-    status: { type: String, enum: ['PENDING', 'HELD', 'COMMITTED', 'RELEASED', 'REJECTED'], required: true },
+    status: { type: String, enum: ['PENDING', 'HELD', 'COMMITTED', 'RELEASED', 'REJECTED', 'RESTOCKED'], required: true },
     shortSkus: { type: [String], default: [] },
     ttlSeconds: { type: Number, required: true },
     expiresAt: { type: Date, default: null },

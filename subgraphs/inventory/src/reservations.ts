@@ -1,6 +1,6 @@
 import { badUserInput, graphqlError } from '@shopcart/kit';
 import type { InventoryModels, ReservationLine, ReservationRecord, ReservationStatus } from './model.js';
-import { commitLine, holdLine, isDuplicateKey, isValidSku, releaseLine, type StockDeps } from './stock.js';
+import { commitLine, forgetRestock, holdLine, isDuplicateKey, isValidSku, releaseLine, restockLine, type StockDeps } from './stock.js';
 
 export const MAX_LINES = 100;
 export const MAX_LINE_QUANTITY = 1_000;
@@ -11,12 +11,12 @@ export const ABANDONED_AFTER_MS = 60_000;
 export const RESERVATION_RETENTION_MS = 7 * 86_400_000;
 const SWEEP_BATCH = 200;
 const RESERVATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const TERMINAL: ReservationStatus[] = ['COMMITTED', 'RELEASED', 'REJECTED'];
+const TERMINAL: ReservationStatus[] = ['COMMITTED', 'RELEASED', 'REJECTED', 'RESTOCKED'];
 
 /*
  * Life of a reservation, without transactions (FerretDB v1):
  *
- *   PENDING --every line held--> HELD --commit--> COMMITTED
+ *   PENDING --every line held--> HELD --commit--> COMMITTED --restock--> RESTOCKED
  *      |                           |--release / expiry--> RELEASED
  *      |--a line short--> REJECTED
  *      |--release / abandoned--> RELEASED
@@ -94,10 +94,15 @@ async function settleHolds(deps: StockDeps, reservation: ReservationRecord, opti
   } else if (reservation.status === 'RELEASED' || reservation.status === 'REJECTED') {
     const released = await Promise.all(reservation.lines.map((line) => releaseLine(deps, id, line)));
     if (released.some(Boolean)) deps.stockChanged();
+  } else if (reservation.status === 'RESTOCKED') {
+    const restocked = await Promise.all(reservation.lines.map((line) => restockLine(deps, id, line)));
+    if (restocked.some(Boolean)) deps.stockChanged();
   } else {
     return reservation;
   }
   await deps.models.Reservation.updateOne({ _id: id, status: reservation.status }, { $set: { holdsSettled: true } });
+  // A crash before this only leaves markers behind; the settled status already stops every retry.
+  if (reservation.status === 'RESTOCKED') await Promise.all(reservation.lines.map((line) => forgetRestock(deps, id, line.sku)));
   return reservation;
 }
 
@@ -187,6 +192,29 @@ export async function releaseReservation(deps: StockDeps, reservationId: string)
       }
     }
   });
+}
+
+/**
+ * Every unit the reservation took goes back on sale, whatever became of it
+ * (an order cancelled after checkout): a sold (COMMITTED) reservation becomes
+ * RESTOCKED; a HELD or PENDING one is released; one given back already stays
+ * as it is; an unknown id leaves a RELEASED record, as releaseReservation
+ * does. Idempotent.
+ */
+export async function restockReservation(deps: StockDeps, reservationId: string): Promise<ReservationRecord> {
+  checkReservationId(reservationId);
+  for (;;) {
+    const restocked = await exclusively(deps, reservationId, async () => {
+      const moved = await transition(deps.models, { _id: reservationId, status: 'COMMITTED' }, { status: 'RESTOCKED', holdsSettled: false });
+      if (moved) return settleHolds(deps, moved);
+      const current = await findReservation(deps.models, reservationId);
+      return current?.status === 'RESTOCKED' ? settleHolds(deps, current) : null;
+    });
+    if (restocked) return restocked;
+    const released = await releaseReservation(deps, reservationId);
+    // Committed between the two steps (another replica): restock it after all.
+    if (released.status !== 'COMMITTED') return released;
+  }
 }
 
 /** HELD past its expiry -> RELEASED. Callers hold the reservation's lock. */

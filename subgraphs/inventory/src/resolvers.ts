@@ -38,6 +38,10 @@ export const resolvers: Resolvers = {
       requireService(viewer);
       return reservations.releaseReservation(inventory, args.reservationId);
     },
+    restockReservation: (_parent, args, { viewer, inventory }) => {
+      requireService(viewer);
+      return reservations.restockReservation(inventory, args.reservationId);
+    },
     initializeStock: async (_parent, args, { viewer, inventory }) => {
       requireService(viewer);
       await stock.initializeStock(inventory, args.levels);

@@ -87,6 +87,31 @@ export function commitLine(deps: StockDeps, reservationId: string, sku: string):
   });
 }
 
+/**
+ * Puts a reservation's units of one SKU back on sale after its order was
+ * undone: units still held (a commit not yet settled) lose their hold, sold
+ * ones come back. The restock marker in the same write makes it happen once
+ * per reservation and SKU, however often it is retried.
+ */
+export function restockLine(deps: StockDeps, reservationId: string, line: ReservationLine): Promise<boolean> {
+  const { Stock } = deps.models;
+  return withStock(deps, line.sku, async () => {
+    const back = { $inc: { available: line.quantity, version: 1 }, $set: MARK_CHANGED };
+    const held = await Stock.updateOne(
+      { sku: line.sku, holdIds: reservationId, restockIds: { $ne: reservationId } },
+      { ...back, $pull: { holdIds: reservationId }, $push: { restockIds: reservationId } },
+    );
+    if (held.modifiedCount === 1) return true;
+    const sold = await Stock.updateOne({ sku: line.sku, holdIds: { $ne: reservationId }, restockIds: { $ne: reservationId } }, { ...back, $push: { restockIds: reservationId } });
+    return sold.modifiedCount === 1;
+  });
+}
+
+/** Once the reservation records its restock as settled, the markers have done their job. */
+export function forgetRestock(deps: StockDeps, reservationId: string, sku: string): Promise<unknown> {
+  return withStock(deps, sku, () => deps.models.Stock.updateOne({ sku, restockIds: reservationId }, { $pull: { restockIds: reservationId } }));
+}
+
 /** Admin: sets the sellable quantity of a SKU, creating its stock record if needed. */
 export async function setInventory(deps: StockDeps, sku: string, available: number): Promise<VariantRef> {
   if (!isValidSku(sku)) throw new DomainError('VARIANT_NOT_FOUND', 'No variant has this SKU', ['sku']);
