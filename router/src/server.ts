@@ -13,6 +13,7 @@ import {
   maskError,
   operationMetricsPlugin,
   ROUTER_ISSUER,
+  waitForRedis,
   type Logger,
   type Runnable,
 } from '@shopcart/kit';
@@ -41,6 +42,8 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
   const routerMetrics = createRouterMetrics(metrics.registry);
   const dataSources: SubgraphDataSource[] = [];
   const redis = connectRedis(env.redisUrl, logger, 'router', env.REDIS_KEY_PREFIX);
+  // Serving without Redis is possible (limits per replica, no shared persisted queries), so a missing Redis delays start-up only briefly.
+  await waitForRedis(redis, 3_000).catch(() => logger.warn('Redis not reachable at start-up: rate limits hold per replica until it is'));
   const breaker = {
     errorPercent: env.SUBGRAPH_BREAKER_ERROR_PERCENT,
     minRequests: env.SUBGRAPH_BREAKER_MIN_REQUESTS,
