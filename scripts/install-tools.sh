@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the native tools the embedded stack needs and that npm cannot provide:
-# redis-server (Debian package) and, when no mongod is on PATH, FerretDB v1 built
-# from the Go module proxy. Idempotent: a second run only checks.
+# redis-server and chromium (the browser test drives it through playwright-core,
+# which must not download a browser of its own) from Debian, and, when no mongod
+# is on PATH, FerretDB v1 built from the Go module proxy. Idempotent: a second run
+# only checks.
 set -euo pipefail
 
 FERRETDB_VERSION="${FERRETDB_VERSION:-v1.24.2}"
@@ -15,11 +17,15 @@ as_root() {
   fi
 }
 
-if ! command -v redis-server >/dev/null 2>&1; then
-  log "installing redis-server from Debian"
-  as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq redis-server >/dev/null
-fi
+apt_updated=false
+apt_install() {
+  log "installing $* from Debian"
+  if [ "$apt_updated" = false ]; then as_root apt-get update -qq; apt_updated=true; fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || apt_install chromium
 
 if command -v mongod >/dev/null 2>&1; then
   log "mongod found on PATH; FerretDB not needed"
