@@ -16,6 +16,8 @@ export const routerEnvSchema = baseEnvSchema
     USERS_JWKS_URL: z.url().optional(),
     /** Introspection for everyone; admins may always introspect. Default: on outside production. */
     INTROSPECTION: booleanFlag.optional(),
+    /** The GraphiQL IDE on GET /graphql for browsers: a static page, all authority comes from the pasted token. */
+    PLAYGROUND: booleanFlag.default(true),
     SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
     /** Bound on one whole client request: later subgraph calls get only what is left of it. */
     ROUTER_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),

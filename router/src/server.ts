@@ -27,6 +27,7 @@ import { createLimits, hideLimitDetails } from './limits.js';
 import { fieldPermissions, nestedFallbackRule, permissions, rootFallbackRule } from './permissions.js';
 import { persistedQueries } from './persistedQueries.js';
 import { rateLimitPlugin } from './rateLimit.js';
+import { createPlayground } from './playground.js';
 import { subgraphReadiness } from './readiness.js';
 
 export interface RouterService extends Runnable {
@@ -64,6 +65,7 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
   });
 
   const limits = createLimits(env);
+  const playground = env.PLAYGROUND ? await createPlayground({ graphqlPath: '/graphql' }) : null;
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     // Introspection is gated per caller by the authorization plugin.
@@ -93,7 +95,7 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
         { introspectionForAll: env.introspection },
       ),
       operationMetricsPlugin<RouterContext>(metrics),
-      ApolloServerPluginLandingPageDisabled(),
+      playground?.plugin ?? ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -106,7 +108,9 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
     corsOrigins: env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     context: (info) => createContext(info, verifyAccessToken, env.TRUST_PROXY_HOPS, env.ROUTER_REQUEST_TIMEOUT_MS),
     readiness: () => subgraphReadiness(subgraphUrls),
+    routes: playground?.routes,
   });
+  playground?.secure(http.server);
 
   return {
     http,
