@@ -17,6 +17,7 @@ export const SUBGRAPHS: SubgraphInfo[] = [
   { name: 'payments', port: 4006 },
   { name: 'cart', port: 4004 },
   { name: 'users', port: 4001 },
+  { name: 'orders', port: 4005 },
 ];
 
 /** Planned subgraphs keep their ports reserved so URLs never change meaning. */

@@ -4,6 +4,8 @@ import { loadCartEnv } from '@shopcart/cart/env';
 import { createInventoryService } from '@shopcart/inventory';
 import { loadInventoryEnv } from '@shopcart/inventory/env';
 import { listen, type Runnable } from '@shopcart/kit';
+import { createOrdersService } from '@shopcart/orders';
+import { loadOrdersEnv } from '@shopcart/orders/env';
 import { createPaymentsService } from '@shopcart/payments';
 import { loadPaymentsEnv } from '@shopcart/payments/env';
 import { createProductsService } from '@shopcart/products';
@@ -93,6 +95,8 @@ const SUBGRAPH_FACTORIES: Record<string, ServiceFactory> = {
   cart: (env) => createCartService(loadCartEnv(env)),
   // Users hands guest carts to cart at login.
   users: (env) => createUsersService(loadUsersEnv(env)),
+  // Orders calls users, cart, inventory and payments.
+  orders: (env) => createOrdersService(loadOrdersEnv(env)),
 };
 
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { loadRouterEnv, routerEnvSchema } from '@shopcart/router/env';
 import { cartEnvSchema, loadCartEnv } from '@shopcart/cart/env';
 import { inventoryEnvSchema, loadInventoryEnv } from '@shopcart/inventory/env';
+import { loadOrdersEnv, ordersEnvSchema } from '@shopcart/orders/env';
 import { loadPaymentsEnv, paymentsEnvSchema } from '@shopcart/payments/env';
 import { loadProductsEnv, productsEnvSchema } from '@shopcart/products/env';
 import { loadUsersEnv, usersEnvSchema } from '@shopcart/users/env';
@@ -23,6 +24,7 @@ const SUBGRAPH_CONFIG: Record<string, Pick<ServiceSpec, 'schema' | 'load'>> = {
   products: { schema: productsEnvSchema, load: loadProductsEnv },
   cart: { schema: cartEnvSchema, load: loadCartEnv },
   payments: { schema: paymentsEnvSchema, load: loadPaymentsEnv },
+  orders: { schema: ordersEnvSchema, load: loadOrdersEnv },
 };
 
 const defaultPort = (schema: EnvSchema) => Number(schema.shape.PORT?.safeParse(undefined).data);
@@ -52,11 +54,13 @@ const variables = {
   ADMIN_EMAIL: 'ops@example.com',
   ADMIN_PASSWORD: 'a long operator passphrase 42',
   PRODUCTS_SERVICE_PRIVATE_KEY: keys.services.products!.privateKey,
-  INVENTORY_TRUSTED_SERVICE_KEYS: JSON.stringify({ products: keys.services.products!.publicKey, cart: keys.services.cart!.publicKey }),
+  INVENTORY_TRUSTED_SERVICE_KEYS: JSON.stringify({ products: keys.services.products!.publicKey, cart: keys.services.cart!.publicKey, orders: keys.services.orders!.publicKey }),
   PRODUCTS_TRUSTED_SERVICE_KEYS: JSON.stringify({ cart: keys.services.cart!.publicKey }),
   CART_SERVICE_PRIVATE_KEY: keys.services.cart!.privateKey,
-  CART_TRUSTED_SERVICE_KEYS: JSON.stringify({ users: keys.services.users!.publicKey }),
+  CART_TRUSTED_SERVICE_KEYS: JSON.stringify({ users: keys.services.users!.publicKey, orders: keys.services.orders!.publicKey }),
   USERS_SERVICE_PRIVATE_KEY: keys.services.users!.privateKey,
+  USERS_TRUSTED_SERVICE_KEYS: JSON.stringify({ orders: keys.services.orders!.publicKey }),
+  ORDERS_SERVICE_PRIVATE_KEY: keys.services.orders!.privateKey,
   PAYMENTS_TRUSTED_SERVICE_KEYS: JSON.stringify({ orders: keys.services.orders!.publicKey }),
   PAYMENT_PROVIDER: 'test',
   PAYMENT_ALLOW_TEST_PROVIDER: 'true',
