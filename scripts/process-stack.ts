@@ -20,6 +20,8 @@ export interface ProcessStack {
   keys: PlatformKeys;
   /** Output lines of each service, newest last (the current and earlier processes). */
   logs: Record<string, string[]>;
+  /** The environment a service is started with. */
+  envOf(name: string): Record<string, string>;
   /** The running process of a service. */
   process(name: string): ServiceProcess;
   /** Sends the signal and waits for the process to exit. */
@@ -90,6 +92,7 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
     ports,
     keys,
     logs,
+    envOf,
     process: (name) => running[name]!,
     kill(name, signal) {
       const { child } = running[name]!;
@@ -116,7 +119,8 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
   };
 
   try {
-    for (const name of names) await stack.start(name);
+    // As `npm start` does: services retry what they need from each other.
+    await Promise.all(names.map((name) => stack.start(name)));
     await stack.start('router');
   } catch (err) {
     await stack.close();

@@ -78,15 +78,16 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     const context = 'context' in options ? options.context : undefined;
     const started = process.hrtime.bigint();
     const { subgraphFetchDuration, subgraphFetchErrors } = this.options.metrics;
+    const remaining = context?.deadline ? context.deadline - Date.now() : Number.POSITIVE_INFINITY;
+    const budgetMs = Math.min(this.options.timeoutMs, remaining);
     try {
-      const remaining = context?.deadline ? context.deadline - Date.now() : Number.POSITIVE_INFINITY;
       if (remaining <= 0) throw new DeadlineExceeded('request deadline passed');
-      const budgetMs = Math.min(this.options.timeoutMs, remaining);
       const response = await this.breaker.fire(options, budgetMs);
       subgraphFetchDuration.observe({ subgraph: this.options.name, outcome: 'ok' }, seconds(started));
       return response;
     } catch (err) {
-      const code = failureCode(err);
+      const failure = failureCode(err);
+      const code = failure === 'timeout' && budgetMs < this.options.timeoutMs ? 'deadline' : failure;
       subgraphFetchDuration.observe({ subgraph: this.options.name, outcome: 'error' }, seconds(started));
       subgraphFetchErrors.inc({ subgraph: this.options.name, code });
       // An open breaker refuses calls by the thousand; its opening was logged once.

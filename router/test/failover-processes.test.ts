@@ -1,8 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SUBGRAPHS } from '../../schema/subgraphs.js';
 import { startProcessStack, type ProcessStack } from '../../scripts/process-stack.js';
+import { spawnService, waitReady } from '../../scripts/processes.js';
+import { freePort } from '../../scripts/stack.js';
 import { UNAVAILABLE_MESSAGE } from '../src/dataSource.js';
-import { CATALOG_PAGE, metricValue, nullAt, timedGql, type TimedResponse } from './support/resilience.js';
+import { CATALOG_PAGE, metricValue, nullAt, startFlakySubgraph, timedGql, type TimedResponse } from './support/resilience.js';
 
 /**
  * Every subgraph of the supergraph runs as its own process, as in
@@ -168,4 +170,47 @@ describe('one subgraph stopped at a time', () => {
       }, 60_000);
     }
   }
+});
+
+describe('another router process in front of the same subgraphs', () => {
+  it('hands its request id to subgraphs, whose log lines carry it, and drains an in-flight request on SIGTERM', async () => {
+    // users' URL points at products, which refuses an identity minted for users and logs why.
+    const products = `http://127.0.0.1:${stack.ports.products}/graphql`;
+    const slowProducts = await startFlakySubgraph(products);
+    const port = await freePort();
+    const lines: string[] = [];
+    const router = spawnService('router', port, { ...stack.envOf('router'), USERS_URL: products, PRODUCTS_URL: slowProducts.url }, (line) => lines.push(line));
+    try {
+      await waitReady(router, 60_000);
+      const url = `http://127.0.0.1:${port}/graphql`;
+      const logged = (requestId: string) => stack.logs.products!.some((line) => line.includes(`"requestId":"${requestId}"`) && line.includes('request without valid identity'));
+
+      const generated = await timedGql(url, '{ me { email } }', { token: customer });
+      expect(generated.body.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+      const requestId = generated.headers.get('x-request-id')!;
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+      const given = await timedGql(url, '{ me { email } }', { token: customer, headers: { 'x-request-id': 'checkout-page-42' } });
+      expect(given.headers.get('x-request-id')).toBe('checkout-page-42');
+      await expect.poll(() => logged(requestId) && logged('checkout-page-42'), { timeout: 5_000 }).toBe(true);
+
+      slowProducts.mode = 'slow';
+      slowProducts.delayMs = 1_500;
+      const inFlight = timedGql(url, CATALOG_PAGE);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const exited = new Promise<number | null>((resolve) => router.child.once('exit', (code) => resolve(code)));
+      router.child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // No longer ready while the request finishes: refused or 503, never 200.
+      const ready = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status, () => 'refused');
+      expect(ready).not.toBe(200);
+      const drained = await inFlight;
+      expect(drained.status).toBe(200);
+      expect(drained.body.errors).toBeUndefined();
+      expect(drained.body.data).toEqual(baseline.catalog!.body.data);
+      expect(await exited).toBe(0);
+    } finally {
+      if (router.child.exitCode === null) router.child.kill('SIGKILL');
+      await slowProducts.close();
+    }
+  }, 60_000);
 });

@@ -48,11 +48,13 @@ export const CATALOG_PAGE = 'query CatalogPage { products(first: 20) { nodes { t
 
 /**
  * A stand-in at a subgraph's URL: 'pass' forwards to the real subgraph,
- * 'hang' accepts the request and never answers, as a stuck process does.
+ * 'slow' forwards after delayMs, 'hang' accepts the request and never
+ * answers, as a stuck process does.
  */
 export interface FlakySubgraph {
   url: string;
-  mode: 'pass' | 'hang';
+  mode: 'pass' | 'slow' | 'hang';
+  delayMs: number;
   /** Requests that reached the stand-in. */
   received: number;
   close(): Promise<void>;
@@ -60,7 +62,7 @@ export interface FlakySubgraph {
 
 export async function startFlakySubgraph(target: string): Promise<FlakySubgraph> {
   const hanging = new Set<ServerResponse>();
-  const state = { mode: 'pass' as 'pass' | 'hang', received: 0 };
+  const state = { mode: 'pass' as FlakySubgraph['mode'], received: 0, delayMs: 1_000 };
   const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     state.received += 1;
     if (state.mode === 'hang') {
@@ -68,6 +70,7 @@ export async function startFlakySubgraph(target: string): Promise<FlakySubgraph>
       res.on('close', () => hanging.delete(res));
       return;
     }
+    if (state.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, state.delayMs));
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const headers = Object.fromEntries(Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>;
@@ -84,6 +87,12 @@ export async function startFlakySubgraph(target: string): Promise<FlakySubgraph>
     },
     set mode(value) {
       state.mode = value;
+    },
+    get delayMs() {
+      return state.delayMs;
+    },
+    set delayMs(value) {
+      state.delayMs = value;
     },
     get received() {
       return state.received;
