@@ -85,8 +85,10 @@ export async function startOrdersPlatform(env: Record<string, string> = {}, opti
     mongoUrl: inject('mongoUrl'),
     redisUrl: inject('redisUrl'),
     subgraphs: options.subgraphs ?? ORDERS_SUBGRAPHS,
-    // Recovery stays out of the way unless a test asks for it.
-    env: { RECOVERY_INTERVAL_MS: '3600000', ...env },
+    // Recovery stays out of the way unless a test asks for it. The suite runs on
+    // a small shared machine where a checkout under load can outlast the router's
+    // production budget; these tests are about outcomes, not latency.
+    env: { RECOVERY_INTERVAL_MS: '3600000', SUBGRAPH_TIMEOUT_MS: '60000', ROUTER_REQUEST_TIMEOUT_MS: '60000', ...env },
   });
   const login = await platform.gql('mutation { login(input: { email: "admin@shopcart.dev", password: "shopcart-admin" }) { accessToken user { id } } }');
   const adminToken = login.data.login.accessToken as string;
