@@ -114,19 +114,20 @@ export async function startOrdersPlatform(env: Record<string, string> = {}, opti
       const token = r.data.register.accessToken as string;
       const gql: Gql = (query, variables) => platform.gql(query, variables, { token });
       const added = await gql('mutation($i: AddressInput!) { addAddress(input: $i) { address { id } } }', { i: ADDRESS });
+      const addressId = added.data.addAddress.address.id as string;
       return {
         id: r.data.register.user.id,
         email,
         token,
         gql,
-        addressId: added.data.addAddress.address.id,
+        addressId,
         async add(variantId, quantity = 1) {
           const res = await gql(ADD_TO_CART, { lines: [{ variantId, quantity }] });
           if (!res.data?.cartAddLines?.cart) throw new Error(`cartAddLines failed: ${JSON.stringify(res.body)}`);
           return res.data.cartAddLines.cart.id as string;
         },
         checkout(input = {}) {
-          return gql(CHECKOUT, { input: { shippingAddressId: this.addressId, paymentToken: 'tok_visa', idempotencyKey: randomUUID(), ...input } });
+          return gql(CHECKOUT, { input: { shippingAddressId: addressId, paymentToken: 'tok_visa', idempotencyKey: randomUUID(), ...input } });
         },
       };
     },
