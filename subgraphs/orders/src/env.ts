@@ -51,6 +51,8 @@ export const ordersEnvSchema = baseEnvSchema.extend({
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).max(24 * 365).default(48),
   /** How often order events not yet on the stream are (re)published. */
   EVENTS_PUBLISH_MS: z.coerce.number().int().min(50).max(3_600_000).default(500),
+  /** For tests and benchmarks that count database round trips. */
+  MONGO_MONITOR_COMMANDS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** Development and test only: the process dies abruptly at this checkout step. */
   ORDERS_CRASH_AT: z.enum(CRASH_POINTS).optional(),
 });

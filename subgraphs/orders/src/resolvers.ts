@@ -53,6 +53,8 @@ export const resolvers: Resolvers = {
     shippingTotal: (order) => toMoney(order.shippingTotal, order.currencyCode),
     total: (order) => toMoney(order.total, order.currencyCode),
     shipment: (order) => (order.shipment?.carrier && order.shipment.trackingNumber ? order.shipment : null),
+    // What the customer can see change is the timeline; bookkeeping writes (tasks done, events published) are not changes.
+    updatedAt: (order) => order.events.at(-1)?.at ?? order.placedAt,
   },
   OrderLine: {
     id: (line) => line._id,

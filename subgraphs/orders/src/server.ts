@@ -39,6 +39,7 @@ export async function createOrdersService(
     logger,
     mongoUrl: env.mongoUrl,
     dbName: env.ORDERS_DB_NAME,
+    monitorCommands: env.MONGO_MONITOR_COMMANDS,
     redisUrl: env.redisUrl,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     routerPublicKey: env.ROUTER_PUBLIC_KEY,

@@ -1,7 +1,7 @@
 import type { ChargeResult } from './clients.js';
 import type { OrdersDeps } from './deps.js';
 import type { OrderRecord, OrderTask } from './model.js';
-import { changeStatus, finishTask, findOrder } from './orders.js';
+import { changeStatus, finishTask } from './orders.js';
 
 /*
  * How an order settles with other services once its status says what must
@@ -34,18 +34,18 @@ const TASKS: Record<Exclude<OrderTask, 'settlePayment'>, TaskRunner> = {
 /** Runs the order's outstanding tasks; one that fails stays listed for the recovery pass. */
 export async function runTasks(deps: OrdersDeps, order: OrderRecord): Promise<OrderRecord> {
   const id = String(order._id);
-  let failed = false;
+  const done = new Set<OrderTask>();
   for (const task of order.tasks) {
     if (task === 'settlePayment') continue;
     try {
       await TASKS[task](deps, order);
       await finishTask(deps, id, task);
+      done.add(task);
     } catch (err) {
-      failed = true;
       deps.logger.warn({ orderId: id, task, err: err instanceof Error ? err.message : String(err) }, 'order task failed; recovery retries it');
     }
   }
-  return failed ? order : ((await findOrder(deps.models, id)) ?? order);
+  return { ...order, tasks: order.tasks.filter((task) => !done.has(task)) };
 }
 
 /** Paid: the held stock is sold and the order confirmed, or, if the hold lapsed meanwhile, cancelled and refunded. */
