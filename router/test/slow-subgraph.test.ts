@@ -59,7 +59,7 @@ describe('a subgraph that stops answering', () => {
     inventory.mode = 'hang';
     const slow = await catalog();
     expect(slow.ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
-    expect(slow.ms).toBeLessThan(TIMEOUT_MS + 1_000);
+    expect(slow.ms).toBeLessThan(TIMEOUT_MS + 2_000);
     expect(slow.body.data.products.nodes.map((p: { title: string }) => p.title).sort()).toEqual(['Lamp 0', 'Lamp 1', 'Lamp 2']);
     expect(stockOf(slow.body)).toEqual(Array.from({ length: variants }, () => null));
     expect(slow.body.errors).toHaveLength(variants);
@@ -82,7 +82,7 @@ describe('a subgraph that stops answering', () => {
     }
     // Answered at about the healthy time, without calling inventory at all.
     expect(inventory.received).toBe(reached);
-    expect(median(open)).toBeLessThan(Math.max(4 * median(healthy), 150));
+    expect(median(open)).toBeLessThan(Math.max(4 * median(healthy), TIMEOUT_MS / 2));
 
     inventory.mode = 'pass';
     await new Promise((resolve) => setTimeout(resolve, RESET_MS + 100));
@@ -91,17 +91,20 @@ describe('a subgraph that stops answering', () => {
     expect(stockOf(probe.body)).toEqual(Array.from({ length: variants }, () => ({ available: 5 })));
     expect(await metricValue(router.url, 'subgraph_breaker_state', { subgraph: 'inventory' })).toBe(0);
     expect(await metricValue(router.url, 'subgraph_fetch_duration_seconds_count', { subgraph: 'inventory', outcome: 'ok' })).toBeGreaterThanOrEqual(4);
+    // Operations by name and outcome: the degraded pages count as answered with errors.
+    expect(await metricValue(router.url, 'graphql_operations_total', { operation: 'CatalogPage', outcome: 'ok' })).toBeGreaterThanOrEqual(4);
+    expect(await metricValue(router.url, 'graphql_operations_total', { operation: 'CatalogPage', outcome: 'error' })).toBeGreaterThanOrEqual(9);
   });
 
   it('answers within ROUTER_REQUEST_TIMEOUT_MS whatever the subgraph timeout, without blaming the subgraph', async () => {
-    const replicas = await startReplicas(platform, 1, { INVENTORY_URL: inventory.url, SUBGRAPH_TIMEOUT_MS: '5000', ROUTER_REQUEST_TIMEOUT_MS: '600', SUBGRAPH_BREAKER_MIN_REQUESTS: '2' });
+    const replicas = await startReplicas(platform, 1, { INVENTORY_URL: inventory.url, SUBGRAPH_TIMEOUT_MS: '5000', ROUTER_REQUEST_TIMEOUT_MS: '1000', SUBGRAPH_BREAKER_MIN_REQUESTS: '2' });
     stops.push(replicas.stop);
     const bounded = replicas.replicas[0]!;
     inventory.mode = 'hang';
     try {
       for (let i = 0; i < 4; i += 1) {
         const r = await timedGql(bounded.url, CATALOG_PAGE);
-        expect(r.ms).toBeLessThan(1_200);
+        expect(r.ms).toBeLessThan(2_000);
         expect(r.body.data.products.nodes).toHaveLength(3);
         expect(stockOf(r.body)).toEqual(Array.from({ length: variants }, () => null));
       }
