@@ -51,6 +51,7 @@ const expected: Record<'Query' | 'Mutation', Record<string, Access>> = {
     createProduct: 'admin',
     updateProduct: 'admin',
     archiveProduct: 'admin',
+    updateVariant: 'admin',
     setInventory: 'admin',
     updateOrderStatus: 'admin',
     setUserRole: 'admin',
