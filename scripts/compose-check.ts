@@ -31,6 +31,8 @@ export interface ComposeService {
   command?: string | string[];
   environment?: Record<string, string | number | boolean | null> | string[];
   ports?: Array<string | number | { target?: number; published?: number | string }>;
+  expose?: Array<string | number>;
+  deploy?: { replicas?: number | string };
   depends_on?: string[] | Record<string, { condition?: string }>;
   healthcheck?: { test?: string | string[]; disable?: boolean };
   restart?: string;
@@ -122,19 +124,37 @@ export const composeRules = {
     return problems;
   },
 
-  /** Published port, container port, image PORT and health probe all equal the schema's default PORT. */
+  /**
+   * Container port, image PORT and health probe all equal the schema's default
+   * PORT. Only the router publishes a host port: subgraphs are reached through
+   * it (and by each other) on the compose network, which is also what lets them
+   * run several replicas.
+   */
   portsMatchDefaults: (check: ComposeCheck) =>
     eachSpec(check, (spec, service) => {
       const problems: string[] = [];
       const ports = portsOf(service);
-      if (ports.length !== 1 || ports[0]!.published !== spec.port || ports[0]!.target !== spec.port) {
-        problems.push(`${spec.name}: ports ${JSON.stringify(service.ports)} should be ["${spec.port}:${spec.port}"]`);
+      if (spec.name === 'router') {
+        if (ports.length !== 1 || ports[0]!.published !== spec.port || ports[0]!.target !== spec.port) {
+          problems.push(`${spec.name}: ports ${JSON.stringify(service.ports)} should be ["${spec.port}:${spec.port}"]`);
+        }
+      } else {
+        if (ports.length > 0) problems.push(`${spec.name}: publishes ${JSON.stringify(service.ports)}; subgraphs are reached through the router`);
+        if ((service.expose ?? []).map(Number).join() !== String(spec.port)) problems.push(`${spec.name}: expose should be ["${spec.port}"]`);
       }
       if (Number(service.build?.args?.PORT) !== spec.port) problems.push(`${spec.name}: build arg PORT should be ${spec.port}`);
       const envPort = environmentOf(service).PORT;
       if (envPort !== undefined && Number(envPort) !== spec.port) problems.push(`${spec.name}: PORT ${envPort} should be ${spec.port}`);
       if (!healthTest(service).includes(`:${spec.port}/health`)) problems.push(`${spec.name}: healthcheck should probe :${spec.port}/health`);
       return problems;
+    }),
+
+  /** Subgraphs keep no state in process, so each runs at least two replicas (the router one, on its published port). */
+  replicatedSubgraphs: (check: ComposeCheck) =>
+    eachSpec(check, (spec, service) => {
+      if (spec.name === 'router') return [];
+      const replicas = Number(service.deploy?.replicas ?? 1);
+      return replicas >= 2 ? [] : [`${spec.name}: deploy.replicas is ${replicas}; run at least 2`];
     }),
 
   /** Every variable set is one the service reads; a typo would otherwise be silently ignored. */
