@@ -27,6 +27,7 @@ import { createLimits, hideLimitDetails } from './limits.js';
 import { fieldPermissions, nestedFallbackRule, permissions, rootFallbackRule } from './permissions.js';
 import { persistedQueries } from './persistedQueries.js';
 import { rateLimitPlugin } from './rateLimit.js';
+import { responseCachePlugin, type ResponseCacheEnv } from './responseCache.js';
 import { createPlayground } from './playground.js';
 import { subgraphReadiness } from './readiness.js';
 
@@ -95,6 +96,7 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
         { introspectionForAll: env.introspection },
       ),
       operationMetricsPlugin<RouterContext>(metrics),
+      responseCachePlugin(redis, { ttlSeconds: (env as RouterEnv & ResponseCacheEnv).RESPONSE_CACHE_TTL_SECONDS ?? 0 }, metrics.registry, logger),
       playground?.plugin ?? ApolloServerPluginLandingPageDisabled(),
     ],
   });

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext } from '@apollo/server';
+import type { Logger, Redis } from '@shopcart/kit';
+import { Kind, type OperationDefinitionNode } from 'graphql';
+import { Counter, type Registry } from 'prom-client';
+import type { RouterContext } from './context.js';
+
+/** Public catalog reads: the same answer for every anonymous caller. Nothing of a cart, user or order. */
+export const CACHEABLE_ROOT_FIELDS = new Set(['product', 'products', 'categories', 'category', '__typename']);
+
+/** Catalog and stock writes. Each one, once it succeeds, makes every cached answer a miss on every replica. */
+export const INVALIDATING_MUTATIONS = new Set(['createCategory', 'createProduct', 'updateProduct', 'archiveProduct', 'updateVariant', 'setInventory']);
+
+const GENERATION_KEY = 'router:rc:generation';
+
+/**
+ * One round trip per lookup: the current generation, and the entry stored
+ * under it. Keys are built here from the prefixed key the client passed,
+ * so REDIS_KEY_PREFIX still applies.
+ */
+const LOOKUP = `local g = redis.call('GET', KEYS[1]) or '0'
+return { g, redis.call('GET', KEYS[2] .. ':' .. g) }`;
+
+/** The router configuration that turns the cache on (see cluster.ts); absent means off. */
+export interface ResponseCacheEnv {
+  RESPONSE_CACHE_TTL_SECONDS?: number;
+}
+
+export interface ResponseCacheOptions {
+  ttlSeconds: number;
+}
+
+interface Pending {
+  /** The response key under the generation read before execution. */
+  entryKey: string;
+  /** Settles the requests waiting on this one's answer (true: they may share it). */
+  settle: (result: string | null) => void;
+}
+
+function operationIsCacheable(operation: OperationDefinitionNode | undefined): boolean {
+  if (!operation || operation.operation !== 'query') return false;
+  return operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && CACHEABLE_ROOT_FIELDS.has(s.name.value));
+}
+
+function invalidates(operation: OperationDefinitionNode | undefined): boolean {
+  if (!operation || operation.operation !== 'mutation') return false;
+  return operation.selectionSet.selections.some((s) => s.kind === Kind.FIELD && INVALIDATING_MUTATIONS.has(s.name.value));
+}
+
+/**
+ * A response cache for anonymous catalog queries, shared by every router
+ * replica through Redis. Entries live ttlSeconds at most; a catalog or
+ * stock write through any replica starts a new generation, so the next
+ * read anywhere misses and sees it. Hits still pass authorization, limits
+ * and rate limits, which run before this lookup. A Redis failure reads as a
+ * miss, never as a failed request.
+ */
+export function responseCachePlugin(redis: Redis, options: ResponseCacheOptions, registry: Registry, logger: Logger): ApolloServerPlugin<RouterContext> {
+  const requests = new Counter({
+    name: 'router_response_cache_requests_total',
+    help: 'Cacheable operations (anonymous catalog queries) by result: hit or miss',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const pending = new WeakMap<GraphQLRequestContext<RouterContext>, Pending>();
+  // One execution per key at a time in this process: a burst of identical
+  // misses (an expired popular page) waits for the first instead of
+  // stampeding the subgraphs.
+  const inFlight = new Map<string, Promise<string | null>>();
+  const hit = (text: string) => {
+    requests.inc({ result: 'hit' });
+    return { http: { status: undefined, headers: new HeaderMap([['x-response-cache', 'hit']]) }, body: { kind: 'single' as const, singleResult: JSON.parse(text) } };
+  };
+  let warned = false;
+  const unavailable = (err: unknown) => {
+    if (!warned) logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'response cache unavailable; serving uncached');
+    warned = true;
+  };
+
+  return {
+    async requestDidStart() {
+      return {
+        async responseForOperation(requestContext) {
+          const { contextValue, operation, request, queryHash } = requestContext;
+          if (options.ttlSeconds <= 0 || contextValue.identity.userId !== null || !operationIsCacheable(operation)) return null;
+          // queryHash is that of the document as authorized (pruned documents get their own).
+          const key = `router:rc:${createHash('sha256').update(JSON.stringify([queryHash, request.operationName ?? null, contextValue.identity.role, request.variables ?? {}])).digest('base64url')}`;
+          try {
+            const [generation, cached] = (await redis.eval(LOOKUP, 2, GENERATION_KEY, key)) as [string, string | null];
+            warned = false;
+            if (cached) return hit(cached);
+            // Waiting only on an execution that read the same generation: one begun before a write is not shared after it.
+            const entryKey = `${key}:${generation}`;
+            const leader = inFlight.get(entryKey);
+            const shared = leader ? await leader : null;
+            if (shared) return hit(shared);
+            requests.inc({ result: 'miss' });
+            let settle: (result: string | null) => void = () => {};
+            if (!leader) {
+              const promise = new Promise<string | null>((resolve) => (settle = resolve));
+              inFlight.set(entryKey, promise);
+              const release = settle;
+              settle = (result) => {
+                if (inFlight.get(entryKey) === promise) inFlight.delete(entryKey);
+                release(result);
+              };
+            }
+            pending.set(requestContext, { entryKey, settle });
+          } catch (err) {
+            unavailable(err);
+          }
+          return null;
+        },
+        async willSendResponse(requestContext) {
+          const { response, operation } = requestContext;
+          if (response.body.kind !== 'single') return;
+          const { errors, data } = response.body.singleResult;
+          if (invalidates(operation) && data) {
+            await redis.incr(GENERATION_KEY).catch(unavailable);
+            return;
+          }
+          const entry = pending.get(requestContext);
+          if (!entry) return;
+          // Only complete answers are kept or shared: one with a degraded subgraph's nulls is not.
+          if (errors?.length || !data) return entry.settle(null);
+          const text = JSON.stringify({ data });
+          entry.settle(text);
+          // Stored under the generation read before execution: a write meanwhile makes this entry dead at once.
+          await redis.set(entry.entryKey, text, 'EX', options.ttlSeconds).catch(unavailable);
+        },
+      };
+    },
+  };
+}
