@@ -53,7 +53,7 @@ export const LEVELS = 'query Levels($skus: [String!]!) { stockLevels(skus: $skus
 
 export interface ReservationResult {
   id: string;
-  status: 'HELD' | 'COMMITTED' | 'RELEASED' | 'REJECTED';
+  status: 'HELD' | 'COMMITTED' | 'RELEASED' | 'REJECTED' | 'RESTOCKED';
   shortSkus: string[];
   expiresAt: string | null;
 }
