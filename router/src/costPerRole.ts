@@ -22,6 +22,7 @@ export interface CostLimits {
 }
 
 const PAGE_ARGUMENTS = new Set(['first', 'last']);
+const MAX_PAGE_SIZE = 100;
 
 /**
  * graphql-armor's cost limit, chosen per caller: admins may run heavier
@@ -89,7 +90,8 @@ export function withPageSizes(schema: GraphQLSchema, document: DocumentNode, ope
           let value: unknown = def.defaultValue;
           if (given?.value.kind === Kind.INT) value = Number(given.value.value);
           else if (given?.value.kind === Kind.VARIABLE) value = variables[given.value.name.value] ?? def.defaultValue;
-          if (typeof value === 'number' && Number.isFinite(value)) args.push(literal(def.name, value));
+          // Sizes outside 0..100 are refused by the authorization walk with a clearer error; cost them at the cap.
+          if (typeof value === 'number' && Number.isFinite(value)) args.push(literal(def.name, Math.min(Math.max(value, 0), MAX_PAGE_SIZE)));
         }
         return { ...node, arguments: args };
       },

@@ -43,9 +43,10 @@ export const routerEnvSchema = baseEnvSchema
     APQ_TTL_SECONDS: z.coerce.number().int().positive().max(7 * 24 * 3600).default(24 * 3600),
     MAX_DEPTH: z.coerce.number().int().positive().default(10),
     MAX_ALIASES: z.coerce.number().int().positive().default(15),
-    MAX_COST: z.coerce.number().int().positive().default(5_000),
+    // A full 100-product catalog page with variants, stock and facets costs about 16,600.
+    MAX_COST: z.coerce.number().int().positive().default(25_000),
     /** Admins run heavier reports and back-office pages. */
-    ADMIN_MAX_COST: z.coerce.number().int().positive().default(50_000),
+    ADMIN_MAX_COST: z.coerce.number().int().positive().default(250_000),
     MAX_TOKENS: z.coerce.number().int().positive().default(2_000),
     MAX_DIRECTIVES: z.coerce.number().int().positive().default(20),
     /** Comma-separated browser origins allowed to call the router (e.g. https://shop.example.com). */

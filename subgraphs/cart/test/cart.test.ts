@@ -4,7 +4,8 @@ import { ADD, CART, REMOVE, startCartPlatform, UPDATE, type CartPlatform } from 
 
 let p: CartPlatform;
 beforeAll(async () => {
-  p = await startCartPlatform();
+  // 100 concurrent adds each read products and inventory (FerretDB) on a busy 2-core machine: timeouts are generous.
+  p = await startCartPlatform({ CATALOG_TIMEOUT_MS: '20000', SUBGRAPH_TIMEOUT_MS: '30000', ROUTER_REQUEST_TIMEOUT_MS: '30000', SUBGRAPH_BREAKER_MIN_REQUESTS: '1000' });
 });
 afterAll(async () => {
   await p?.platform.stop();

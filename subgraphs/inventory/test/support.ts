@@ -19,7 +19,8 @@ export async function startInventoryPlatform(env: Record<string, string> = {}): 
   const platform = await startPlatform({ mongoUrl: inject('mongoUrl'), redisUrl: inject('redisUrl'), subgraphs: ['users', 'inventory'], env });
   const url = platform.subgraphUrls.inventory!;
   const signer = await createServiceSigner('orders', platform.keys.services.orders!.privateKey);
-  const client = createServiceClient({ callee: 'inventory', url, signer: signer!, logger: createLogger('test', 'silent') });
+  // Generous: 100-line reservations on a busy test machine can take seconds on FerretDB.
+  const client = createServiceClient({ callee: 'inventory', url, signer: signer!, logger: createLogger('test', 'silent'), timeoutMs: 30_000 });
   const router = createIdentitySigner('shopcart-router', await importPrivateKey(platform.keys.routerPrivate));
   return {
     platform,

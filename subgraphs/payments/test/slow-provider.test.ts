@@ -2,11 +2,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chargePayment } from '../src/charges.js';
 import { callError, chargeInput, chargesCounted, paymentOps, startPaymentsPlatform, type PaymentsPlatform } from './support.js';
 
+/**
+ * A lookup that itself runs past the (deliberately short) provider timeout on a
+ * busy machine is again "outcome unknown"; asking again is what callers do.
+ */
+async function settled<T>(lookup: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await lookup();
+    } catch (err) {
+      if (attempt >= attempts || (err as { code?: string }).code !== 'PAYMENT_PROVIDER_UNAVAILABLE') throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
 describe('a provider that charges but answers after payments stopped waiting', () => {
   let p: PaymentsPlatform;
   let ops: ReturnType<typeof paymentOps>;
   beforeAll(async () => {
-    p = await startPaymentsPlatform({ TEST_PROVIDER_DELAY_MS: '800', PAYMENT_PROVIDER_TIMEOUT_MS: '100' });
+    p = await startPaymentsPlatform({ TEST_PROVIDER_DELAY_MS: '3000', PAYMENT_PROVIDER_TIMEOUT_MS: '300' });
     ops = paymentOps(p);
   });
   afterAll(async () => p?.platform.stop());
@@ -19,14 +34,14 @@ describe('a provider that charges but answers after payments stopped waiting', (
     const elapsed = Date.now() - started;
     expect(error.code).toBe('PAYMENT_PROVIDER_UNAVAILABLE');
     expect(error.message).toMatch(/outcome is unknown/);
-    expect(elapsed).toBeLessThan(800);
+    expect(elapsed).toBeLessThan(3_000);
     expect(await chargesCounted(p, 'provider_unavailable')).toBe(unavailableBefore + 1);
     // The provider did charge; our record still waits for its answer.
     expect((await ops.ledger(input.idempotencyKey)).charge).toMatchObject({ status: 'AUTHORIZED', orderId: input.orderId });
     expect(await ops.records(input.orderId)).toEqual([expect.objectContaining({ status: 'PENDING' })]);
 
     // Lookups are not slowed down, so reconciliation completes the record.
-    expect(await ops.paymentForOrder(input.orderId)).toMatchObject({ status: 'AUTHORIZED', last4: '4242' });
+    expect(await settled(() => ops.paymentForOrder(input.orderId))).toMatchObject({ status: 'AUTHORIZED', last4: '4242' });
   });
 
   it('a refund answered too late is PAYMENT_PROVIDER_UNAVAILABLE and is completed by paymentForOrder', async () => {
@@ -38,7 +53,7 @@ describe('a provider that charges but answers after payments stopped waiting', (
     expect((await callError(ops.refund(input.orderId))).code).toBe('PAYMENT_PROVIDER_UNAVAILABLE');
     expect((await ops.records(input.orderId))[0]).toMatchObject({ status: 'CAPTURED', refundRequest: expect.objectContaining({ idempotencyKey: `${input.idempotencyKey}:refund` }) });
     expect((await ops.ledger(input.idempotencyKey)).refunds).toHaveLength(1);
-    expect((await ops.paymentForOrder(input.orderId))?.status).toBe('REFUNDED');
+    expect((await settled(() => ops.paymentForOrder(input.orderId)))?.status).toBe('REFUNDED');
   });
 });
 
