@@ -14,6 +14,8 @@ export interface SubgraphDataSourceOptions {
   logger: Logger;
   metrics: RouterMetrics;
   breaker: BreakerOptions;
+  /** The HTTP client (default: the global fetch); the router passes its pooled, replica-spreading one. */
+  fetch?: (input: string, init?: RequestInit) => Promise<Response>;
 }
 
 export const UNAVAILABLE_MESSAGE = 'A service needed for this field is unavailable; try again shortly';
@@ -51,7 +53,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   constructor(options: SubgraphDataSourceOptions) {
     super({
       url: options.url,
-      fetcher: ((input: string, init?: RequestInit) => fetch(input, { ...init, signal: callSignal.getStore() ?? AbortSignal.timeout(options.timeoutMs) })) as never,
+      fetcher: ((input: string, init?: RequestInit) =>
+        (options.fetch ?? fetch)(input, { ...init, signal: callSignal.getStore() ?? AbortSignal.timeout(options.timeoutMs) })) as never,
     });
     this.options = options;
     const call = (processOptions: Options, budgetMs: number) => callSignal.run(AbortSignal.timeout(budgetMs), () => super.process(processOptions));

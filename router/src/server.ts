@@ -30,6 +30,7 @@ import { rateLimitPlugin } from './rateLimit.js';
 import { responseCachePlugin, type ResponseCacheEnv } from './responseCache.js';
 import { createPlayground } from './playground.js';
 import { subgraphReadiness } from './readiness.js';
+import { createSubgraphFetch } from './subgraphHttp.js';
 
 export interface RouterService extends Runnable {
   logger: Logger;
@@ -43,6 +44,8 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
   const subgraphUrls: Record<string, string> = {};
   const routerMetrics = createRouterMetrics(metrics.registry);
   const dataSources: SubgraphDataSource[] = [];
+  // One pooled client for every subgraph, spreading calls over each subgraph's replicas.
+  const subgraphHttp = createSubgraphFetch();
   const redis = connectRedis(env.redisUrl, logger, 'router', env.REDIS_KEY_PREFIX);
   // Serving without Redis is possible (limits per replica, no shared persisted queries), so a missing Redis delays start-up only briefly.
   await waitForRedis(redis, 3_000).catch(() => logger.warn('Redis not reachable at start-up: rate limits hold per replica until it is'));
@@ -59,7 +62,7 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
       const target = env.subgraphUrls[name] ?? url;
       if (!target) throw new Error(`no URL for subgraph ${name}`);
       subgraphUrls[name] = target;
-      const dataSource = new SubgraphDataSource({ name, url: target, signer, timeoutMs: env.SUBGRAPH_TIMEOUT_MS, logger, metrics: routerMetrics, breaker });
+      const dataSource = new SubgraphDataSource({ name, url: target, signer, timeoutMs: env.SUBGRAPH_TIMEOUT_MS, logger, metrics: routerMetrics, breaker, fetch: subgraphHttp.fetch });
       dataSources.push(dataSource);
       return dataSource;
     },
@@ -120,6 +123,7 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
     async close() {
       await apollo.stop();
       for (const dataSource of dataSources) dataSource.breaker.shutdown();
+      await subgraphHttp.close();
       await redis.quit().catch(() => redis.disconnect());
     },
   };
