@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { graphqlError } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import type { OrdersDeps } from './deps.js';
 import type { CheckoutRecord, OrderRecord } from './model.js';
@@ -21,6 +22,8 @@ import { findOrder } from './orders.js';
 
 export const MAX_KEY_LENGTH = 255;
 const WAIT_POLL_MS = 100;
+/** How long a call waits for another replica's call with its key before asking the client to retry. */
+const MAX_WAIT_MS = 20_000;
 
 export const checkoutRecordId = (customerId: string, key: string): string => createHash('sha256').update(`${customerId}\u0000${key}`).digest('hex');
 
@@ -43,6 +46,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function claimCheckout(deps: OrdersDeps, recordId: string, customerId: string, fingerprint: string): Promise<Claim> {
   const { Checkout } = deps.models;
+  const waitUntil = Date.now() + MAX_WAIT_MS;
   for (;;) {
     try {
       const created = await Checkout.create({
@@ -68,6 +72,7 @@ export async function claimCheckout(deps: OrdersDeps, recordId: string, customer
       continue;
     }
     if (existing.leaseUntil > new Date()) {
+      if (Date.now() > waitUntil) throw graphqlError('SERVICE_UNAVAILABLE', 'A checkout with this idempotency key is still in progress; retry shortly with the same key');
       await pause(WAIT_POLL_MS);
       continue;
     }

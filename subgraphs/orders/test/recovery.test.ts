@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkoutRecordId, fingerprintOf } from '../src/idempotency.js';
 import { CART, ORDER, eventually, startOrdersPlatform, type OrdersPlatform } from './support.js';
 
 let p: OrdersPlatform;
@@ -93,6 +94,36 @@ describe('recovery of abandoned checkouts', () => {
     expect(await p.holds(tee.sku)).toEqual([]);
     expect(await Checkout.countDocuments({ _id: `abandoned-${orderId}` })).toBe(0);
     expect(await p.service.models.Order.countDocuments({ _id: orderId })).toBe(0);
+  });
+
+  it('lets a retry of the key wait for the attempt holding it, and take over once its lease ends', async () => {
+    providerAnswersInTime(true);
+    try {
+      const buyer = await p.customer('takeover');
+      const tee = await p.variant('10.00', 5);
+      await buyer.add(tee.id);
+      const key = randomUUID();
+      // As another replica would leave it mid-checkout, then die: the claim, and stock held for it.
+      const orderId = new Types.ObjectId();
+      await p.service.models.Checkout.create({
+        _id: checkoutRecordId(buyer.id, key),
+        customerId: buyer.id,
+        fingerprint: fingerprintOf({ cartId: null, address: { kind: 'saved', addressId: buyer.addressId }, paymentToken: 'tok_visa' }),
+        state: 'RUNNING',
+        orderId,
+        leaseUntil: new Date(Date.now() + 1_500),
+      });
+      await p.service.orders.services.reserveStock(`order-${orderId}`, [{ sku: tee.sku, quantity: 3 }], 900);
+      const started = Date.now();
+      const r = await buyer.checkout({ idempotencyKey: key });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+      expect(r.data.checkout.order.status).toBe('CONFIRMED');
+      // The dead attempt's hold went back; only the order's unit is sold.
+      expect(await p.available(tee.sku)).toBe(4);
+      expect(await p.holds(tee.sku)).toEqual([]);
+    } finally {
+      providerAnswersInTime(false);
+    }
   });
 
   it('leaves a running attempt alone until its lease ends', async () => {
