@@ -7,6 +7,7 @@ import {
   createServiceSigner,
   createSubgraphServer,
   loadTrustedKeys,
+  observeRedis,
   pingRedis,
   readSchema,
   waitForRedis,
@@ -36,6 +37,7 @@ export interface CartService extends Runnable {
 export async function createCartService(env: CartEnv, logger: Logger = createLogger(SUBGRAPH_NAME, env.LOG_LEVEL)): Promise<CartService> {
   const metrics = createMetrics(SUBGRAPH_NAME);
   const redis = connectRedis(env.redisUrl, logger, SUBGRAPH_NAME, env.REDIS_KEY_PREFIX);
+  observeRedis(redis, metrics.storeDuration);
   await waitForRedis(redis);
   const verifier = createIdentityVerifier(SUBGRAPH_NAME, await loadTrustedKeys(env.ROUTER_PUBLIC_KEY, env.TRUSTED_SERVICE_KEYS));
   const signer = await createServiceSigner(SUBGRAPH_NAME, env.SERVICE_PRIVATE_KEY);

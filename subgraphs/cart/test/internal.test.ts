@@ -100,3 +100,26 @@ describe('internal operations', () => {
     expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });
+
+/** The sum of a metric's samples whose labels include every given one (label order is the registry's). */
+function sample(text: string, name: string, labels: Record<string, string>): number {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) && Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`)))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
+describe('metrics', () => {
+  it('count cart changes by outcome and time store commands (Redis here, MongoDB in products)', async () => {
+    const v = await p.variant('1.00', 5);
+    await p.anonymous(ADD, { lines: [{ variantId: v.id, quantity: 1 }] });
+    await p.anonymous(ADD, { lines: [{ variantId: v.id, quantity: 100 }] });
+    const cart = await (await fetch(new URL('/metrics', p.platform.subgraphUrls.cart))).text();
+    expect(sample(cart, 'cart_changes_total', { operation: 'add', outcome: 'ok' })).toBeGreaterThan(0);
+    expect(sample(cart, 'cart_changes_total', { operation: 'add', outcome: 'INVALID_QUANTITY' })).toBeGreaterThan(0);
+    const scripts = sample(cart, 'store_command_duration_seconds_count', { store: 'redis', command: 'evalsha', outcome: 'ok' }) + sample(cart, 'store_command_duration_seconds_count', { store: 'redis', command: 'eval', outcome: 'ok' });
+    expect(scripts).toBeGreaterThan(0);
+    const products = await (await fetch(new URL('/metrics', p.platform.subgraphUrls.products))).text();
+    expect(sample(products, 'store_command_duration_seconds_count', { store: 'mongodb', command: 'find', outcome: 'ok' })).toBeGreaterThan(0);
+  });
+});

@@ -16,3 +16,4 @@ export * from './guards.js';
 export * from './payload.js';
 export * from './scalars.js';
 export * from './stores.js';
+export * from './storeMetrics.js';

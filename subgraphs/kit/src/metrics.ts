@@ -5,6 +5,8 @@ export interface Metrics {
   httpDuration: Histogram<'route' | 'method' | 'status'>;
   operations: Counter<'operation' | 'type' | 'outcome'>;
   operationDuration: Histogram<'operation' | 'type'>;
+  /** MongoDB and Redis command latency (see storeMetrics.ts). */
+  storeDuration: Histogram<'store' | 'command' | 'outcome'>;
 }
 
 /** One registry per process, so tests that start several servers do not collide. */
@@ -32,7 +34,14 @@ export function createMetrics(service: string): Metrics {
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  return { registry, httpDuration, operations, operationDuration };
+  const storeDuration = new Histogram({
+    name: 'store_command_duration_seconds',
+    help: 'MongoDB and Redis command latency by store, command and outcome (ok, error)',
+    labelNames: ['store', 'command', 'outcome'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  return { registry, httpDuration, operations, operationDuration, storeDuration };
 }
 
 /** What only the router measures: its subgraph calls, their circuit breakers, its rate limits. */

@@ -10,18 +10,19 @@ export interface MongoOptions {
   url: string;
   dbName: string;
   logger: Logger;
-  /** For tests and benchmarks that count database round trips. */
+  /** Kept for configuration compatibility: commands are always monitored now (store latency metrics). */
   monitorCommands?: boolean;
 }
 
-export async function connectMongo({ url, dbName, logger, monitorCommands = false }: MongoOptions): Promise<Connection> {
+export async function connectMongo({ url, dbName, logger }: MongoOptions): Promise<Connection> {
   const connection = mongoose.createConnection(url, {
     dbName,
     serverSelectionTimeoutMS: 5_000,
     connectTimeoutMS: 5_000,
     socketTimeoutMS: 30_000,
     maxPoolSize: 20,
-    monitorCommands,
+    // Command events feed the store latency metrics and the tests that count round trips.
+    monitorCommands: true,
     autoIndex: true,
   });
   connection.on('disconnected', () => logger.warn({ dbName }, 'mongodb disconnected'));

@@ -5,6 +5,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { connectMongo, pingMongo } from './mongo.js';
 import { connectRedis, pingRedis, waitForRedis, type Redis } from './redis.js';
 import { loadTrustedKeys } from './services.js';
+import { observeMongo, observeRedis } from './storeMetrics.js';
 
 export interface SubgraphStores<TModels> {
   metrics: Metrics;
@@ -37,9 +38,11 @@ export async function openSubgraphStores<TModels extends object>(options: {
   const { logger, name } = options;
   const metrics = createMetrics(name);
   const connection = await connectMongo({ url: options.mongoUrl, dbName: options.dbName, logger, monitorCommands: options.monitorCommands ?? false });
+  observeMongo(connection, metrics.storeDuration);
   const models = options.createModels(connection);
   await Promise.all((Object.values(models) as Array<Model<unknown>>).map((model) => model.init()));
   const redis = connectRedis(options.redisUrl, logger, name, options.redisKeyPrefix);
+  observeRedis(redis, metrics.storeDuration);
   await waitForRedis(redis);
   const verifier = createIdentityVerifier(name, await loadTrustedKeys(options.routerPublicKey, options.trustedServiceKeys));
   return {
