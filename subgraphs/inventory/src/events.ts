@@ -1,5 +1,5 @@
+import { startBackgroundTask, type BackgroundTask } from '@shopcart/kit';
 import type { Logger, Redis } from '@shopcart/kit';
-import { startBackgroundTask, type BackgroundTask } from './background.js';
 import { withStock, type StockDeps } from './stock.js';
 
 /**

@@ -6,9 +6,9 @@ import {
   readSchema,
   type Logger,
   type Runnable,
+  startBackgroundTask,
 } from '@shopcart/kit';
 import type { Connection } from 'mongoose';
-import { startBackgroundTask } from './background.js';
 import { createContext, type InventoryContext } from './context.js';
 import type { InventoryEnv } from './env.js';
 import { startStockPublisher, type StockPublisher } from './events.js';

@@ -17,3 +17,4 @@ export * from './payload.js';
 export * from './scalars.js';
 export * from './stores.js';
 export * from './storeMetrics.js';
+export * from './background.js';

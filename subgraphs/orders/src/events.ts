@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
-import { waitForRedis, type KeyedLock, type Logger, type Redis } from '@shopcart/kit';
-import { startBackgroundTask, type BackgroundTask } from './background.js';
+import { waitForRedis, type KeyedLock, type Logger, type Redis, startBackgroundTask, type BackgroundTask } from '@shopcart/kit';
 import type { OrderRecord, OrdersModels } from './model.js';
 import type { OrderEventType, OrderPlacedData, OrderStatusChangedData } from './orderEvents.js';
 import { withOrder } from './orders.js';

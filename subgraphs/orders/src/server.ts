@@ -1,6 +1,5 @@
-import { createKeyedLock, createLogger, createSubgraphServer, openSubgraphStores, readSchema, type Logger, type Runnable } from '@shopcart/kit';
+import { createKeyedLock, createLogger, createSubgraphServer, openSubgraphStores, readSchema, type Logger, type Runnable, startBackgroundTask, type BackgroundTask } from '@shopcart/kit';
 import type { Connection } from 'mongoose';
-import { startBackgroundTask, type BackgroundTask } from './background.js';
 import { createServices, type Services } from './clients.js';
 import { createContext, type OrdersContext } from './context.js';
 import type { OrdersDeps } from './deps.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '@shopcart/kit';
+import type { Logger } from './logger.js';
 
 export interface BackgroundTask {
   /** Runs the task now, or once more right after the run in progress. */
