@@ -1,5 +1,4 @@
-import { startBackgroundTask, type BackgroundTask } from '@shopcart/kit';
-import type { Logger, Redis } from '@shopcart/kit';
+import { startBackgroundTask, type BackgroundTask, type Logger, type Redis } from '@shopcart/kit';
 import { withStock, type StockDeps } from './stock.js';
 
 /**
