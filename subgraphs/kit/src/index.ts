@@ -18,3 +18,4 @@ export * from './scalars.js';
 export * from './stores.js';
 export * from './storeMetrics.js';
 export * from './background.js';
+export * from './address.js';

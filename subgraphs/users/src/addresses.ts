@@ -1,59 +1,13 @@
-import { DomainError, type Viewer } from '@shopcart/kit';
-import countries from 'i18n-iso-countries';
+import { DomainError, validateAddress as validateSharedAddress, type AddressInput, type Viewer } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import type { AddressDoc, UsersModels } from './model.js';
 
 export const MAX_ADDRESSES = 20;
 
-export interface AddressInput {
-  fullName: string;
-  line1: string;
-  line2?: string | null;
-  city: string;
-  region?: string | null;
-  postalCode: string;
-  countryCode: string;
-  phone?: string | null;
-}
+export type { AddressInput } from '@shopcart/kit';
 
-const invalid = (message: string, field: string) => new DomainError('INVALID_ADDRESS', message, ['input', field]);
-
-function required(value: string, field: string, max: number): string {
-  const trimmed = value.trim();
-  if (trimmed.length === 0) throw invalid(`${field} is required`, field);
-  if (trimmed.length > max) throw invalid(`${field} must be at most ${max} characters`, field);
-  return trimmed;
-}
-
-function optional(value: string | null | undefined, field: string, max: number): string | null {
-  if (value === null || value === undefined) return null;
-  const trimmed = value.trim();
-  if (trimmed.length === 0) return null;
-  if (trimmed.length > max) throw invalid(`${field} must be at most ${max} characters`, field);
-  return trimmed;
-}
-
-/** Normalises and validates an address; countryCode must be ISO 3166-1 alpha-2. */
-export function validateAddress(input: AddressInput): Required<AddressInput> {
-  const countryCode = input.countryCode.trim().toUpperCase();
-  if (!/^[A-Z]{2}$/.test(countryCode) || !countries.isValid(countryCode)) {
-    throw invalid('countryCode must be an ISO 3166-1 alpha-2 code, e.g. "US" or "DE"', 'countryCode');
-  }
-  const phone = optional(input.phone, 'phone', 30);
-  if (phone && !/^\+?[0-9 ()./-]{5,30}$/.test(phone)) throw invalid('phone may contain digits, spaces and + ( ) - . / only', 'phone');
-  const postalCode = required(input.postalCode, 'postalCode', 20);
-  if (!/^[A-Za-z0-9 -]+$/.test(postalCode)) throw invalid('postalCode may contain letters, digits, spaces and dashes only', 'postalCode');
-  return {
-    fullName: required(input.fullName, 'fullName', 100),
-    line1: required(input.line1, 'line1', 200),
-    line2: optional(input.line2, 'line2', 200),
-    city: required(input.city, 'city', 100),
-    region: optional(input.region, 'region', 100),
-    postalCode,
-    countryCode,
-    phone,
-  };
-}
+/** Normalises and validates an address; countryCode must be ISO 3166-1 alpha-2 (the kit's rules, shared with checkout). */
+export const validateAddress = (input: AddressInput) => validateSharedAddress(input);
 
 function ownerId(viewer: Viewer): Types.ObjectId {
   if (!viewer.userId) throw new DomainError('UNAUTHENTICATED', 'Sign in first');

@@ -1,0 +1,57 @@
+import countries from 'i18n-iso-countries';
+import { DomainError } from './errors.js';
+
+/** A postal address as the API takes it (AddressInput), for saved addresses and checkout alike. */
+export interface AddressInput {
+  fullName: string;
+  line1: string;
+  line2?: string | null;
+  city: string;
+  region?: string | null;
+  postalCode: string;
+  countryCode: string;
+  phone?: string | null;
+}
+
+export type ValidAddress = Required<{ [K in keyof AddressInput]: NonNullable<AddressInput[K]> | (undefined extends AddressInput[K] ? null : never) }>;
+
+/**
+ * Normalises and validates an address (trimmed fields, ISO 3166-1 alpha-2
+ * country); users applies it to saved addresses and orders to addresses
+ * given at checkout, so both accept exactly the same input. Failures are
+ * INVALID_ADDRESS with the field under `fieldPrefix`.
+ */
+export function validateAddress(input: AddressInput, fieldPrefix: string[] = ['input']): ValidAddress {
+  const invalid = (message: string, field: string) => new DomainError('INVALID_ADDRESS', message, [...fieldPrefix, field]);
+  const required = (value: string, field: string, max: number): string => {
+    const trimmed = value.trim();
+    if (trimmed.length === 0) throw invalid(`${field} is required`, field);
+    if (trimmed.length > max) throw invalid(`${field} must be at most ${max} characters`, field);
+    return trimmed;
+  };
+  const optional = (value: string | null | undefined, field: string, max: number): string | null => {
+    const trimmed = value?.trim() ?? '';
+    if (trimmed.length === 0) return null;
+    if (trimmed.length > max) throw invalid(`${field} must be at most ${max} characters`, field);
+    return trimmed;
+  };
+
+  const countryCode = input.countryCode.trim().toUpperCase();
+  if (!/^[A-Z]{2}$/.test(countryCode) || !countries.isValid(countryCode)) {
+    throw invalid('countryCode must be an ISO 3166-1 alpha-2 code, e.g. "US" or "DE"', 'countryCode');
+  }
+  const phone = optional(input.phone, 'phone', 30);
+  if (phone && !/^\+?[0-9 ()./-]{5,30}$/.test(phone)) throw invalid('phone may contain digits, spaces and + ( ) - . / only', 'phone');
+  const postalCode = required(input.postalCode, 'postalCode', 20);
+  if (!/^[A-Za-z0-9 -]+$/.test(postalCode)) throw invalid('postalCode may contain letters, digits, spaces and dashes only', 'postalCode');
+  return {
+    fullName: required(input.fullName, 'fullName', 100),
+    line1: required(input.line1, 'line1', 200),
+    line2: optional(input.line2, 'line2', 200),
+    city: required(input.city, 'city', 100),
+    region: optional(input.region, 'region', 100),
+    postalCode,
+    countryCode,
+    phone,
+  };
+}
