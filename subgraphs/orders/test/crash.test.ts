@@ -67,6 +67,16 @@ const EXPECTED: Record<CrashPoint, Expected> = {
   'after-payment-failed': 'PAYMENT_FAILED',
 };
 
+describe('the orders process', () => {
+  it('drains and exits cleanly on SIGTERM', { timeout: 60_000 }, async () => {
+    const service = startOrders();
+    await waitReady(service);
+    const exit = new Promise<number | null>((resolve) => service.child.once('exit', (code) => resolve(code)));
+    service.child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+  });
+});
+
 describe('a crash at any step of a checkout', () => {
   for (const step of CRASH_POINTS) {
     it(`converges after the orders process dies ${step}`, { timeout: 120_000 }, async () => {
