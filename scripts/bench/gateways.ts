@@ -77,15 +77,16 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-export async function startGateway(kind: GatewayKind, stack: BenchStack, log: (line: string) => void, options: { entry?: string; env?: Record<string, string> } = {}): Promise<Gateway> {
+export async function startGateway(kind: GatewayKind, stack: BenchStack, log: (line: string) => void, options: { entry?: string; env?: Record<string, string>; cpuProfileDir?: string } = {}): Promise<Gateway> {
   const port = await freePort();
   const node = process.execPath;
+  const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   let child: ChildProcess;
   if (kind === 'ours') {
-    child = spawnProcess(node, ['--import', 'tsx', options.entry ?? 'router/src/index.ts'], { ...routerEnv(stack, options.env), PORT: String(port), HOST: '127.0.0.1' }, log, kind);
+    child = spawnProcess(node, [...profile, '--import', 'tsx', options.entry ?? 'router/src/index.ts'], { ...routerEnv(stack, options.env), PORT: String(port), HOST: '127.0.0.1' }, log, kind);
   } else if (kind === 'stock') {
     const env = { NODE_ENV: 'production', APOLLO_TELEMETRY_DISABLED: 'true', SUPERGRAPH_PATH: stack.supergraphPath, ROUTER_PRIVATE_KEY: stack.keys.routerPrivate, PORT: String(port) };
-    child = spawnProcess(node, ['--import', 'tsx', 'scripts/bench/stockGateway.ts'], env, log, kind);
+    child = spawnProcess(node, [...profile, '--import', 'tsx', 'scripts/bench/stockGateway.ts'], env, log, kind);
   } else {
     const env = { NODE_ENV: 'production', ROUTER_PRIVATE_KEY: stack.keys.routerPrivate, BENCH_SUBGRAPH_URLS: JSON.stringify(stack.subgraphUrls) };
     const bin = join(REPO_ROOT, 'node_modules', '.bin', 'hive-gateway');

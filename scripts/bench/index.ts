@@ -8,7 +8,9 @@ import { startBenchStack } from './benchStack.js';
 import { startGateway, type Gateway, type GatewayKind } from './gateways.js';
 import { ensureK6 } from './k6.js';
 import { renderMarkdown, type BenchReport } from './report.js';
-import { cartLines, catalogPage, checkouts, commandsPerRequest, gatewayOverhead, loadFixtures, memory, repeatedPage, type BenchContext, type ScenarioResult } from './scenarios.js';
+import { loadFixtures, type BenchContext, type ScenarioResult } from './benchContext.js';
+import { catalogPage, commandsPerRequest, gatewayOverhead, memory, repeatedPage } from './catalogScenarios.js';
+import { cartLines, checkouts } from './journeyScenarios.js';
 
 /**
  * `npm run bench`: starts its own stack on free ports (stores, seeded
@@ -19,7 +21,7 @@ import { cartLines, catalogPage, checkouts, commandsPerRequest, gatewayOverhead,
  */
 const { values } = parseArgs({
   options: {
-    size: { type: 'string', default: '10000' },
+    size: { type: 'string', default: '2000' },
     runs: { type: 'string', default: '3' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
@@ -27,14 +29,19 @@ const { values } = parseArgs({
     'cart-rate': { type: 'string', default: '500' },
     scenarios: { type: 'string', default: '1,2,3,4,5,6,7' },
     gateways: { type: 'string', default: 'ours,stock,hive' },
-    'router-entry': { type: 'string', default: 'router/src/index.ts' },
+    // The router as it should deploy: a worker per core, anonymous catalog answers cached 5 s at most.
+    'router-entry': { type: 'string', default: 'router/src/cluster.ts' },
+    'router-env': { type: 'string', default: 'RESPONSE_CACHE_TTL_SECONDS=5' },
     out: { type: 'string', default: fileURLToPath(new URL('.', import.meta.url)) },
     verbose: { type: 'boolean', default: false },
+    /** Writes V8 CPU profiles of our router (every worker) and the stock gateway here; summarise with profileTop.ts. */
+    'cpu-prof': { type: 'string' },
   },
 });
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const wanted = new Set(values.scenarios.split(',').map((s) => s.trim()));
+const routerEnv = Object.fromEntries(values['router-env'].split(',').filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]));
 const kinds = values.gateways.split(',').map((s) => s.trim()) as GatewayKind[];
 
 async function main(): Promise<number> {
@@ -46,9 +53,17 @@ async function main(): Promise<number> {
   const workDir = mkdtempSync(join(tmpdir(), 'shopcart-bench-k6-'));
   const stack = await startBenchStack({ size: Number(values.size), log, verbose: values.verbose });
   const gateways: Partial<Record<GatewayKind, Gateway>> = {};
+  const tearDown = async () => {
+    for (const gateway of Object.values(gateways)) await gateway.stop();
+    await stack.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  // Ctrl-C stops every process the bench started, and keeps what was measured so far.
+  const interrupted = () => void tearDown().finally(() => process.exit(130));
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     for (const kind of kinds) {
-      gateways[kind] = await startGateway(kind, stack, log, kind === 'ours' ? { entry: values['router-entry'] } : {});
+      gateways[kind] = await startGateway(kind, stack, log, { ...(kind === 'ours' ? { entry: values['router-entry'], env: routerEnv } : {}), ...(values['cpu-prof'] ? { cpuProfileDir: join(values['cpu-prof'], kind) } : {}) });
       log(`${kind} gateway at ${gateways[kind].url}`);
     }
     const fixtures = await loadFixtures(gateways.ours!.url);
@@ -63,11 +78,27 @@ async function main(): Promise<number> {
       log,
     };
     const scenarios: ScenarioResult[] = [];
+    const write = () => {
+      const report = buildReport(startedAt, loadBefore, stack.seeded, ctx, k6Version, scenarios);
+      writeFileSync(join(values.out, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
+      writeFileSync(join(values.out, 'RESULTS.md'), renderMarkdown(report));
+      return report;
+    };
     const run = async (id: string, f: () => Promise<ScenarioResult>) => {
       if (!wanted.has(id)) return undefined;
       log(`scenario ${id}`);
-      const result = await f();
+      // One scenario's failure is reported as such; the others still run.
+      const result = await f().catch((err: unknown): ScenarioResult => ({
+        title: `${id}. (failed)`,
+        available: false,
+        note: `failed: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`,
+        figures: {},
+        checks: [],
+        failed: true,
+      }));
       scenarios.push(result);
+      // Written after every scenario, so an interrupted run keeps what it measured.
+      write();
       for (const check of result.checks) log(`  ${check.what}: ${Number.isFinite(check.value) ? check.value.toFixed(2) : 'n/a'} (${check.bound}) ${check.met ? 'met' : 'NOT met'}`);
       if (!result.available) log(`  ${result.note}`);
       return result;
@@ -78,34 +109,35 @@ async function main(): Promise<number> {
     await run('4', () => commandsPerRequest(ctx));
     await run('5', () => cartLines(ctx));
     await run('6', () => checkouts(ctx));
-    if (catalog) await run('7', () => memory(ctx, catalog));
+    await run('7', () => memory(ctx, catalog));
 
-    const report: BenchReport = {
-      startedAt,
-      machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadBefore, loadAfter: loadavg() },
-      settings: {
-        catalogProducts: stack.seeded.products,
-        catalogVariants: stack.seeded.variants,
-        runs: ctx.compare.runs,
-        durationSeconds: ctx.durationSeconds,
-        warmupSeconds: ctx.compare.warmupSeconds,
-        vus: ctx.vus,
-        cartRate: ctx.cartRate,
-        routerEntry: values['router-entry'],
-        k6: k6Version,
-      },
-      scenarios,
-      failed: scenarios.some((s) => s.failed),
-    };
-    writeFileSync(join(values.out, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(join(values.out, 'RESULTS.md'), renderMarkdown(report));
+    const report = write();
     log(`wrote ${join(values.out, 'RESULTS.md')} and results.json${report.failed ? ': FAILED, some responses were errors' : ''}`);
     return report.failed ? 1 : 0;
   } finally {
-    for (const gateway of Object.values(gateways)) await gateway.stop();
-    await stack.stop();
-    rmSync(workDir, { recursive: true, force: true });
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
+    await tearDown();
   }
+}
+
+function buildReport(startedAt: string, loadBefore: number[], seeded: { products: number; variants: number }, ctx: BenchContext, k6Version: string, scenarios: ScenarioResult[]): BenchReport {
+  return {
+    startedAt,
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadBefore, loadAfter: loadavg() },
+    settings: {
+      catalogProducts: seeded.products,
+      catalogVariants: seeded.variants,
+      runs: ctx.compare.runs,
+      durationSeconds: ctx.durationSeconds,
+      warmupSeconds: ctx.compare.warmupSeconds,
+      vus: ctx.vus,
+      cartRate: ctx.cartRate,
+      routerEntry: [values['router-entry'], values['router-env']].filter(Boolean).join(' with '),
+      k6: k6Version,
+    },
+    scenarios,
+    failed: scenarios.some((s) => s.failed),
+  };
 }
 
 process.exitCode = await main().catch((err: unknown) => {

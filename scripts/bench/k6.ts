@@ -43,6 +43,8 @@ export interface LoadResult {
   max: number;
   bad: number;
   dropped: number;
+  /** Answers the router served from its response cache. */
+  cacheHits: number;
   ok: boolean;
 }
 
@@ -78,6 +80,7 @@ export async function runLoad(k6: string, workDir: string, options: LoadOptions)
     max: metric('http_req_duration', 'max'),
     bad: metric('bad_responses', 'count'),
     dropped: metric('dropped_iterations', 'count'),
+    cacheHits: metric('cache_hits', 'count'),
     ok: false,
   };
   result.ok = result.requests > 0 && result.bad === 0 && result.dropped === 0;

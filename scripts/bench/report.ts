@@ -1,4 +1,4 @@
-import type { ScenarioResult } from './scenarios.js';
+import type { ScenarioResult } from './benchContext.js';
 
 export interface BenchReport {
   startedAt: string;
@@ -24,7 +24,7 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     `Run ${report.startedAt} with \`npm run bench\`: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, Node ${machine.node}, load average ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')} before and ${machine.loadAfter.map((l) => l.toFixed(2)).join(' ')} after.`,
     `Catalog: ${settings.catalogProducts} products, ${settings.catalogVariants} variants. Each figure is the median of ${settings.runs} runs of ${settings.durationSeconds} s (after ${settings.warmupSeconds} s of warm-up per target); targets alternate within each run and ratios are taken within a run. Closed model: ${settings.vus} virtual users back to back; open model: constant arrival rate (k6 ${settings.k6}). Router entry: \`${settings.routerEntry}\`.`,
-    report.failed ? '\n**FAILED: some run had error responses or dropped iterations (see the ok column).**' : '',
+    report.failed ? '\n**FAILED: some run had error responses or dropped iterations (see the ok column). A target whose ok column says no answered with errors: its req/s counts those errors and is not a throughput, and a target it is part of is not met.**' : '',
     '',
     '## Targets',
     '',

@@ -15,6 +15,7 @@ import { SharedArray } from 'k6/data';
 const config = JSON.parse(open(__ENV.BENCH_CONFIG));
 const bodies = new SharedArray('bodies', () => JSON.parse(open(config.bodiesPath)));
 const badResponses = new Counter('bad_responses');
+const cacheHits = new Counter('cache_hits');
 
 export const options = {
   discardResponseBodies: false,
@@ -42,6 +43,7 @@ export default function () {
 
 function send(body, requestHeaders, payloadField) {
   const response = http.post(config.url, body, { headers: requestHeaders });
+  if (response.headers['X-Response-Cache'] === 'hit') cacheHits.add(1);
   if (isGood(response, payloadField)) return true;
   badResponses.add(1);
   if (reported < 3) {
