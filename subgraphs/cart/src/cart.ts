@@ -1,8 +1,7 @@
-import { DomainError, forbidden, type Viewer } from '@shopcart/kit';
+import { DomainError, forbidden, type Viewer, toMoney, type Money } from '@shopcart/kit';
 import type { Counter } from 'prom-client';
 import type { Catalog, VariantFacts } from './catalog.js';
 import type { CartLoaders } from './loaders.js';
-import { money, type Money } from './money.js';
 import {
   isCartId,
   MAX_LINE_QUANTITY,
@@ -198,7 +197,7 @@ export async function linePrice(loaders: CartLoaders, line: CartLineRecord): Pro
 export async function subtotal(deps: CartDeps, loaders: CartLoaders, cart: CartRecord): Promise<Money> {
   const prices = await Promise.all(cart.lines.map((line) => linePrice(loaders, line)));
   const minor = prices.reduce((sum, price, index) => sum + price.minor * cart.lines[index]!.quantity, 0);
-  return money(minor, prices[0]?.currencyCode ?? deps.currency);
+  return toMoney(minor, prices[0]?.currencyCode ?? deps.currency);
 }
 
 /**
@@ -272,12 +271,12 @@ export async function checkoutCart(
       sku: line.sku,
       title: fact?.title ?? line.sku,
       quantity: line.quantity,
-      unitPrice: money(priceMinor, currencyCode),
-      lineTotal: money(priceMinor * line.quantity, currencyCode),
+      unitPrice: toMoney(priceMinor, currencyCode),
+      lineTotal: toMoney(priceMinor * line.quantity, currencyCode),
       purchasable: fact != null,
     };
   });
-  return { id: cart.id, lines, subtotal: money(total, currency) };
+  return { id: cart.id, lines, subtotal: toMoney(total, currency) };
 }
 
 export function clearCart(deps: CartDeps, cartId: string, userId: string, orderId: string): Promise<boolean> {

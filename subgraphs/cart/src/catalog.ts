@@ -1,5 +1,4 @@
-import { graphqlError, ServiceCallError, type Logger, type ServiceClient } from '@shopcart/kit';
-import { toMinor } from './money.js';
+import { graphqlError, ServiceCallError, type Logger, type ServiceClient, parseMinorUnits } from '@shopcart/kit';
 
 /** What the cart needs to know about a variant that is on sale now. */
 export interface VariantFacts {
@@ -40,6 +39,13 @@ interface VariantEntity {
   product: { title: string; status: string };
 }
 
+/** Products always answers two-decimal amounts; anything else is a broken answer, not a price. */
+function minorOf(amount: string): number {
+  const minor = parseMinorUnits(amount);
+  if (minor === null) throw new Error(`products answered a price that is not an amount: ${amount}`);
+  return minor;
+}
+
 function unavailable(): never {
   throw graphqlError('SERVICE_UNAVAILABLE', 'The catalog is unavailable right now; try again shortly');
 }
@@ -75,7 +81,7 @@ export function createCatalog(options: { products: ServiceClient | null; invento
               id: entity.id,
               sku: entity.sku,
               title: entity.title ? `${entity.product.title} (${entity.title})` : entity.product.title,
-              priceMinor: toMinor(entity.price.amount),
+              priceMinor: minorOf(entity.price.amount),
               currencyCode: entity.price.currencyCode,
             }
           : null,

@@ -1,7 +1,6 @@
-import { DateTime, forbidden, payload, type Viewer } from '@shopcart/kit';
+import { DateTime, forbidden, payload, type Viewer, toMoney } from '@shopcart/kit';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import * as carts from './cart.js';
-import { money } from './money.js';
 
 /** Internal operations: only services (users at login, orders at checkout) with their own signed identity. */
 function requireService(viewer: Viewer): void {
@@ -42,11 +41,11 @@ export const resolvers: Resolvers = {
     variant: (line) => ({ id: line.variantId }),
     unitPrice: async (line, _args, { loaders }) => {
       const price = await carts.linePrice(loaders, line);
-      return money(price.minor, price.currencyCode);
+      return toMoney(price.minor, price.currencyCode);
     },
     lineTotal: async (line, _args, { loaders }) => {
       const price = await carts.linePrice(loaders, line);
-      return money(price.minor * line.quantity, price.currencyCode);
+      return toMoney(price.minor * line.quantity, price.currencyCode);
     },
   },
 };

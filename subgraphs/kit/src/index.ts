@@ -19,3 +19,4 @@ export * from './stores.js';
 export * from './storeMetrics.js';
 export * from './background.js';
 export * from './address.js';
+export * from './money.js';

@@ -1,6 +1,5 @@
-import { createServiceClient, createServiceSigner, graphqlError, type Logger, type ServiceClient } from '@shopcart/kit';
+import { createServiceClient, createServiceSigner, graphqlError, type Logger, type ServiceClient, type Money } from '@shopcart/kit';
 import type { OrdersEnv } from './env.js';
-import type { Money } from './money.js';
 import type { CheckoutLineInput } from './pricing.js';
 import type { AddressSnapshot } from './model.js';
 

@@ -1,7 +1,6 @@
-import { baseEnvSchema, EnvError, loadEnv, pemString, refuseDevelopmentDefaults, serviceEnvFields } from '@shopcart/kit';
+import { baseEnvSchema, EnvError, loadEnv, pemString, refuseDevelopmentDefaults, serviceEnvFields, parseMinorUnits } from '@shopcart/kit';
 import { z } from 'zod';
 import { CRASH_POINTS } from './faults.js';
-import { parseMinorUnits } from './money.js';
 
 const amount = (name: string) =>
   z.string().transform((text, ctx) => {

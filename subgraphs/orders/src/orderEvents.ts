@@ -1,4 +1,4 @@
-import { formatMinorUnits } from './money.js';
+import { formatMinorUnits } from '@shopcart/kit';
 import type { OrderRecord, OrderStatus } from './model.js';
 
 /**

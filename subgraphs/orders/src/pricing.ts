@@ -1,5 +1,4 @@
-import { DomainError } from '@shopcart/kit';
-import { parseMinorUnits, type Money } from './money.js';
+import { DomainError, parseMinorUnits, type Money } from '@shopcart/kit';
 
 /**
  * Shipping is one flat rate per order, free from a subtotal up (both set in

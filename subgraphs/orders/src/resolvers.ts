@@ -1,8 +1,7 @@
-import { DateTime, forbidden, graphqlError, payload, requireAdmin, requireUser } from '@shopcart/kit';
+import { DateTime, forbidden, graphqlError, payload, requireAdmin, requireUser, toMoney } from '@shopcart/kit';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import { checkout } from './checkout.js';
 import { listOrders } from './history.js';
-import { toMoney } from './money.js';
 import { canSee, cancelOrder, updateOrderStatus } from './tracking.js';
 
 export const resolvers: Resolvers = {

@@ -1,6 +1,5 @@
-import { DomainError } from '@shopcart/kit';
+import { DomainError, formatMinorUnits, parseMinorUnits, toMoney } from '@shopcart/kit';
 import { describe, expect, it } from 'vitest';
-import { formatMinorUnits, parseMinorUnits, toMoney } from '../src/money.js';
 import { priceOrder, shippingFor, stockLines, type CheckoutLineInput } from '../src/pricing.js';
 
 const policy = { flatRate: 499, freeFrom: 5_000 };

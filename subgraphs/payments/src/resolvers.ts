@@ -1,8 +1,7 @@
-import { forbidden, type Viewer } from '@shopcart/kit';
+import { forbidden, type Viewer, toMoney } from '@shopcart/kit';
 import type { PaymentStatus, Resolvers } from './__generated__/resolvers-types.js';
 import * as charges from './charges.js';
 import type { PaymentRecord } from './model.js';
-import { toMoney } from './money.js';
 import * as reconcile from './reconcile.js';
 import * as refunds from './refunds.js';
 

@@ -1,7 +1,6 @@
-import { DomainError } from '@shopcart/kit';
+import { DomainError, parseMinorUnits } from '@shopcart/kit';
 import type { ImageInput, ProductInput, ProductUpdateInput, VariantInput } from './__generated__/resolvers-types.js';
 import type { ProductStatus } from './model.js';
-import { parseMinorUnits } from './money.js';
 import { isValidSlug } from './slugs.js';
 
 /**

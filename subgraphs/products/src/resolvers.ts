@@ -1,10 +1,9 @@
-import { badUserInput, DateTime, pageSize, payload, requireAdmin, type Viewer } from '@shopcart/kit';
+import { badUserInput, DateTime, pageSize, payload, requireAdmin, type Viewer, toMoney } from '@shopcart/kit';
 import * as catalog from './catalog.js';
 import * as categories from './categories.js';
 import type { ProductsContext } from './context.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import type { CategoryDoc, ProductDoc, ProductParent, VariantDoc } from './model.js';
-import { toMoney } from './money.js';
 import { searchProducts } from './search.js';
 import { isVisible } from './visibility.js';
 

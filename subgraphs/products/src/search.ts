@@ -1,9 +1,8 @@
-import { badUserInput, type Viewer } from '@shopcart/kit';
+import { badUserInput, type Viewer, parseMinorUnits } from '@shopcart/kit';
 import type { ProductFilter, ProductSort } from './__generated__/resolvers-types.js';
 import { decodeProductCursor, encodeProductCursor, productOrder, searchFingerprint, type Position } from './cursor.js';
 import { createFacetCounter, type Facet } from './facets.js';
 import { PRODUCT_STATUSES, type ProductStatus } from './model.js';
-import { parseMinorUnits } from './money.js';
 import { SearchIndex, type IndexedProduct } from './searchIndex.js';
 import { seesEveryStatus } from './visibility.js';
 

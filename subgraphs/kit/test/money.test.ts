@@ -1,5 +1,5 @@
+import { formatMinorUnits, parseMinorUnits, toMoney } from '@shopcart/kit';
 import { describe, expect, it } from 'vitest';
-import { formatMinorUnits, parseMinorUnits, toMoney } from '../src/money.js';
 
 describe('money', () => {
   it.each([
