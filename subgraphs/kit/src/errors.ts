@@ -78,13 +78,14 @@ const publicCodes = new Set<string>([
 const publicExtensionKeys = new Set(['code', 'field', 'retryAfter']);
 
 /**
- * Masks an error for a client: known codes keep their message and public
+ * Masks an error for a client: known codes (the contract's, and a subgraph's
+ * own `extraCodes` for its internal API) keep their message and public
  * extensions, anything else becomes a bare INTERNAL_SERVER_ERROR. Never a
  * stack trace, a hostname or another service's response.
  */
-export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+export function maskError(formatted: GraphQLFormattedError, extraCodes: ReadonlySet<string> = new Set()): GraphQLFormattedError {
   const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : 'INTERNAL_SERVER_ERROR';
-  if (!publicCodes.has(code)) {
+  if (!publicCodes.has(code) && !extraCodes.has(code)) {
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   }
   const extensions: Record<string, unknown> = {};

@@ -30,6 +30,8 @@ export interface SubgraphOptions<TContext extends BaseSubgraphContext> {
   readiness: () => Promise<Readiness>;
   maxBodyBytes: number;
   plugins?: ApolloServerPlugin<TContext>[];
+  /** Error codes of this subgraph's internal API that callers act on, so they pass the mask as they are. */
+  publicErrorCodes?: readonly string[];
   routes?: Parameters<typeof createHttpServer>[0]['routes'];
 }
 
@@ -46,12 +48,13 @@ export function readSchema(url: URL): string {
 export async function createSubgraphServer<TContext extends BaseSubgraphContext>(
   options: SubgraphOptions<TContext>,
 ): Promise<{ apollo: ApolloServer<TContext>; http: ShopcartHttpServer }> {
+  const extraCodes = new Set(options.publicErrorCodes ?? []);
   const schema = buildSubgraphSchema({ typeDefs: parse(options.typeDefs), resolvers: options.resolvers as GraphQLResolverMap<unknown> });
   const apollo = new ApolloServer<TContext>({
     schema,
     introspection: false,
     includeStacktraceInErrorResponses: false,
-    formatError: (formatted) => maskError(formatted),
+    formatError: (formatted) => maskError(formatted, extraCodes),
     // No usage reporting anywhere, so no per-field traces for the router either.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), operationMetricsPlugin<TContext>(options.metrics), ...(options.plugins ?? [])],
   });

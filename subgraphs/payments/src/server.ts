@@ -12,7 +12,7 @@ import type { Connection } from 'mongoose';
 import { createContext, type PaymentsContext } from './context.js';
 import type { PaymentsDeps } from './deps.js';
 import type { PaymentsEnv } from './env.js';
-import { paymentErrorsPlugin } from './errors.js';
+import { PAYMENT_ERROR_CODES } from './errors.js';
 import { createPaymentMetrics } from './metrics.js';
 import { createModels, type PaymentModels } from './model.js';
 import { createProvider } from './providers/registry.js';
@@ -68,7 +68,7 @@ export async function createPaymentsService(env: PaymentsEnv, logger: Logger = c
     logger,
     metrics,
     maxBodyBytes: env.MAX_BODY_BYTES,
-    plugins: [paymentErrorsPlugin<PaymentsContext>()],
+    publicErrorCodes: PAYMENT_ERROR_CODES,
     createContext: (base) => createContext(base, payments),
     readiness: async () => {
       const { mongodb, redis } = await stores.ping();

@@ -83,6 +83,7 @@ describe('internal operations', () => {
       {
         message: expect.stringMatching(/^The payment provider did not answer in time/),
         path: ['paymentForOrder'],
+        locations: [{ line: 1, column: expect.any(Number) }],
         extensions: { code: 'PAYMENT_PROVIDER_UNAVAILABLE' },
       },
     ]);
