@@ -21,8 +21,8 @@ import { SearchIndex } from './searchIndex.js';
 const CHANGE_RETENTION_MS = 10 * 60_000;
 const TRIM_EVERY_MS = 60_000;
 const objectId = (id: string) => new Types.ObjectId(id);
-/** What the index needs of a product: everything but the images. */
-const INDEX_PROJECTION = { images: 0 } as const;
+/** The index keeps whole documents (entity references and pages are answered from it), minus what no reader uses. */
+const INDEX_PROJECTION = { __v: 0 } as const;
 
 export interface CatalogSync {
   /** Resolves once the first full load is in the index. */

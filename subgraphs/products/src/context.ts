@@ -14,5 +14,5 @@ export interface ProductsContext extends BaseSubgraphContext {
 }
 
 export function createContext(base: BaseSubgraphContext, catalog: CatalogDeps, indexLoaded: Promise<void>): ProductsContext {
-  return { ...base, models: catalog.models, catalog, index: catalog.index, indexLoaded, loaders: createLoaders(catalog.models) };
+  return { ...base, models: catalog.models, catalog, index: catalog.index, indexLoaded, loaders: createLoaders(catalog.models, catalog.index) };
 }

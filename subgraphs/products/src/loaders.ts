@@ -1,37 +1,63 @@
 import DataLoader from 'dataloader';
 import { fetchByIds, objectIdOrNull, type CategoryDoc, type ProductDoc, type ProductsModels, type SkuDoc } from './model.js';
+import type { SearchIndex } from './searchIndex.js';
 
 const byName = (a: CategoryDoc, b: CategoryDoc) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
- * Fresh per request: nothing cached here outlives the request or crosses
- * users. Visibility is checked by the callers, on what these return.
+ * Answers what the replica's index holds from memory and reads only the
+ * rest, all of it in one query: a product created on another replica and
+ * not yet synced is still found, at the cost of one round trip.
  */
-export function createLoaders(models: ProductsModels) {
+async function memoryFirst<T>(keys: readonly string[], fromMemory: (key: string) => T | undefined, readMisses: (misses: string[]) => Promise<Map<string, T>>): Promise<Array<T | null>> {
+  const found = keys.map(fromMemory);
+  const misses = [...new Set(keys.filter((_, i) => found[i] === undefined))];
+  const read = misses.length > 0 ? await readMisses(misses) : new Map<string, T>();
+  return keys.map((key, i) => found[i] ?? read.get(key) ?? null);
+}
+
+/**
+ * Fresh per request: the batching and the per-request memo go with the
+ * request. The documents they hand out come from the replica's index
+ * (shared, frozen, current within CATALOG_SYNC_MS) or from MongoDB.
+ * Visibility is checked by the callers, on what these return.
+ */
+export function createLoaders(models: ProductsModels, index: SearchIndex) {
   return {
-    /** A page of products, or every entity reference of a plan step, is one query. */
-    productById: new DataLoader<string, ProductDoc | null>(async (ids) => {
-      const docs = await fetchByIds(models.Product, ids.map(objectIdOrNull).filter((id) => id !== null));
-      const byId = new Map(docs.map((doc) => [String(doc._id), doc as ProductDoc]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
+    /** A page of products, or every entity reference of a plan step: memory, then one query for the misses. */
+    productById: new DataLoader<string, ProductDoc | null>((ids) =>
+      memoryFirst(ids, (id) => index.document(id), async (misses) => {
+        const docs = await fetchByIds(models.Product, misses.map(objectIdOrNull).filter((id) => id !== null));
+        return new Map(docs.map((doc) => [String(doc._id), doc as ProductDoc]));
+      }),
+    ),
     /** SKU -> its product's id (variants are keyed by SKU in federation too). */
-    skuBySku: new DataLoader<string, SkuDoc | null>(async (skus) => {
-      const docs = await fetchByIds(models.Sku, skus, { productId: 1 });
-      const bySku = new Map(docs.map((doc) => [String(doc._id), doc as SkuDoc]));
-      return skus.map((sku) => bySku.get(sku) ?? null);
-    }),
-    // Categories are few (hundreds): plain queries are cheap on any server.
-    categoryById: new DataLoader<string, CategoryDoc | null>(async (ids) => {
-      const docs = await models.Category.find({ _id: { $in: ids.map(objectIdOrNull).filter((id) => id !== null) } }).lean<CategoryDoc[]>();
-      const byId = new Map(docs.map((doc) => [String(doc._id), doc]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
-    categoryBySlug: new DataLoader<string, CategoryDoc | null>(async (slugs) => {
-      const docs = await models.Category.find({ slug: { $in: slugs } }).lean<CategoryDoc[]>();
-      const bySlug = new Map(docs.map((doc) => [doc.slug, doc]));
-      return slugs.map((slug) => bySlug.get(slug) ?? null);
-    }),
+    productIdBySku: new DataLoader<string, string | null>((skus) =>
+      memoryFirst(skus, (sku) => index.productIdForSku(sku), async (misses) => {
+        const docs = await fetchByIds(models.Sku, misses, { productId: 1 });
+        return new Map(docs.map((doc) => [String(doc._id), String((doc as SkuDoc).productId)]));
+      }),
+    ),
+    // Categories are few (hundreds): the index holds every one.
+    categoryById: new DataLoader<string, CategoryDoc | null>((ids) =>
+      memoryFirst(ids, (id) => index.categoryDocument(id), async (misses) => {
+        const docs = await models.Category.find({ _id: { $in: misses.map(objectIdOrNull).filter((id) => id !== null) } }).lean<CategoryDoc[]>();
+        return new Map(docs.map((doc) => [String(doc._id), doc]));
+      }),
+    ),
+    categoryBySlug: new DataLoader<string, CategoryDoc | null>((slugs) =>
+      memoryFirst(
+        slugs,
+        (slug) => {
+          const entry = index.categoryBySlug(slug);
+          return entry && index.categoryDocument(entry.id);
+        },
+        async (misses) => {
+          const docs = await models.Category.find({ slug: { $in: misses } }).lean<CategoryDoc[]>();
+          return new Map(docs.map((doc) => [doc.slug, doc]));
+        },
+      ),
+    ),
     childrenByParentId: new DataLoader<string, CategoryDoc[]>(async (parentIds) => {
       const docs = await models.Category.find({ parentId: { $in: parentIds.map(objectIdOrNull).filter((id) => id !== null) } }).lean<CategoryDoc[]>();
       return parentIds.map((id) => docs.filter((doc) => String(doc.parentId) === id).sort(byName));

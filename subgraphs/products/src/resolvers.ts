@@ -25,8 +25,7 @@ async function findVariant(ctx: ProductsContext, key: { id?: string | null; sku?
     await ctx.indexLoaded;
     productId = ctx.index.productIdForVariant(key.id);
   } else if (key.sku != null) {
-    const sku = await ctx.loaders.skuBySku.load(key.sku);
-    productId = sku ? String(sku.productId) : undefined;
+    productId = (await ctx.loaders.productIdBySku.load(key.sku)) ?? undefined;
   }
   const product = productId ? visible(ctx.viewer, await ctx.loaders.productById.load(productId)) : null;
   const variant = product?.variants.find((v) => (key.id != null ? String(v._id) === key.id : v.sku === key.sku));
@@ -90,7 +89,11 @@ export const resolvers: Resolvers = {
     },
   },
   Product: {
-    __resolveReference: async (reference, ctx) => visible(ctx.viewer, await ctx.loaders.productById.load(String(reference.id))),
+    __resolveReference: async (reference, ctx) => {
+      const product = visible(ctx.viewer, await ctx.loaders.productById.load(String(reference.id)));
+      // A copy: federation tags what this returns with its __typename, and the document is shared by every request.
+      return product && { ...product };
+    },
     id: idOf,
     description: async (product, _args, ctx) => (await docOf(product, ctx))?.description ?? '',
     category: (product, _args, { loaders }) => (product.categoryId ? loaders.categoryById.load(String(product.categoryId)) : null),
