@@ -8,5 +8,5 @@ export interface InventoryContext extends BaseSubgraphContext {
 }
 
 export function createContext(base: BaseSubgraphContext, inventory: StockDeps): InventoryContext {
-  return { ...base, inventory, loaders: createLoaders(inventory.models) };
+  return { ...base, inventory, loaders: createLoaders(inventory) };
 }

@@ -13,7 +13,7 @@ export const resolvers: Resolvers = {
   Query: {
     stockLevels: (_parent, args, { viewer, inventory }) => {
       requireService(viewer);
-      return stock.stockLevels(inventory.models, args.skus);
+      return stock.stockLevels(inventory, args.skus);
     },
   },
   Mutation: {

@@ -12,6 +12,8 @@ import type { Connection } from 'mongoose';
 import { createContext, type InventoryContext } from './context.js';
 import type { InventoryEnv } from './env.js';
 import { startStockPublisher, type StockPublisher } from './events.js';
+import { StockLevelCache } from './levelCache.js';
+import { startLevelFeed, type LevelFeed } from './levelFeed.js';
 import { createModels, type InventoryModels } from './model.js';
 import { sweepReservations } from './reservations.js';
 import { resolvers } from './resolvers.js';
@@ -29,6 +31,8 @@ export interface InventoryService extends Runnable {
   inventory: StockDeps;
   /** The stock-levels stream publisher; trigger() publishes the backlog now. */
   publisher: StockPublisher;
+  /** Follows the stock-levels stream into this replica's level cache; `loaded` once every level is in. */
+  levelFeed: LevelFeed;
 }
 
 /** Connects stores and builds the inventory subgraph; the caller decides where to listen. */
@@ -50,7 +54,9 @@ export async function createInventoryService(env: InventoryEnv, logger: Logger =
   // Both start with a run: a backlog or expired holds from before a restart are handled at once.
   const locks = createKeyedLock();
   const publisher = startStockPublisher({ models, locks, redis, logger, intervalMs: env.STOCK_PUBLISH_MS });
-  const inventory: StockDeps = { models, locks, stockChanged: publisher.notify };
+  const levels = new StockLevelCache();
+  const feed = startLevelFeed({ models, redis, cache: levels, logger });
+  const inventory: StockDeps = { models, locks, stockChanged: publisher.notify, levels };
   const sweeper = startBackgroundTask({
     name: 'reservation sweep',
     intervalMs: env.RESERVATION_SWEEP_MS,
@@ -83,8 +89,9 @@ export async function createInventoryService(env: InventoryEnv, logger: Logger =
     logger,
     inventory,
     publisher,
+    levelFeed: feed,
     async close() {
-      await Promise.all([sweeper.stop(), publisher.stop()]);
+      await Promise.all([sweeper.stop(), publisher.stop(), feed.stop()]);
       await stores.close();
     },
   };

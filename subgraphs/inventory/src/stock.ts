@@ -1,5 +1,6 @@
 import { DomainError, badUserInput, type KeyedLock } from '@shopcart/kit';
 import { mongo } from 'mongoose';
+import type { StockLevelCache } from './levelCache.js';
 import type { InventoryModels, ReservationLine } from './model.js';
 
 export const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -17,11 +18,12 @@ export interface ProductRef {
   variants?: VariantRef[] | null;
 }
 
-/** Stock code needs the models, the per-document write queue and a way to wake the stream publisher. */
+/** Stock code needs the models, the per-document write queue, a way to wake the stream publisher and the level cache reads use. */
 export interface StockDeps {
   models: InventoryModels;
   locks: KeyedLock;
   stockChanged: () => void;
+  levels: StockLevelCache;
 }
 
 /** Every write to a stock document goes through here (see locks.ts for why). */
@@ -34,6 +36,20 @@ export const isValidLevel = (available: number): boolean => Number.isInteger(ava
 // document for the publisher, in the same single-document write: a change
 // can never be stored without also being queued for the stream.
 const MARK_CHANGED = { needsPublish: true } as const;
+
+/**
+ * A level-changing write returns the document as it left it (same filter,
+ * same update, one round trip), and the replica's level cache takes it at
+ * once: reads on this replica see their own writes without waiting for the
+ * stream.
+ */
+// No projection: FerretDB v1 does not implement one on findAndModify.
+const AFTER_WRITE = { returnDocument: 'after', lean: true } as const;
+
+function writeThrough(deps: Pick<StockDeps, 'levels'>, doc: { sku: string; available: number; version: number } | null): boolean {
+  if (doc) deps.levels.apply(doc.sku, doc.available, doc.version);
+  return doc !== null;
+}
 
 export function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
@@ -57,11 +73,12 @@ async function retryOnDuplicate<T>(write: () => Promise<T>): Promise<T> {
 export function holdLine(deps: StockDeps, reservationId: string, line: ReservationLine): Promise<'held' | 'short'> {
   const { Stock } = deps.models;
   return withStock(deps, line.sku, async () => {
-    const result = await Stock.updateOne(
+    const held = await Stock.findOneAndUpdate(
       { sku: line.sku, available: { $gte: line.quantity }, holdIds: { $ne: reservationId } },
       { $inc: { available: -line.quantity, version: 1 }, $push: { holdIds: reservationId }, $set: MARK_CHANGED },
+      AFTER_WRITE,
     );
-    if (result.modifiedCount === 1) return 'held';
+    if (writeThrough(deps, held)) return 'held';
     // Nothing taken now: an earlier attempt of the same reservation holds it already, or stock is short.
     return (await Stock.exists({ sku: line.sku, holdIds: reservationId })) ? 'held' : 'short';
   });
@@ -70,12 +87,13 @@ export function holdLine(deps: StockDeps, reservationId: string, line: Reservati
 /** Gives held units back; a no-op when this reservation holds nothing of the SKU. */
 export function releaseLine(deps: StockDeps, reservationId: string, line: ReservationLine): Promise<boolean> {
   return withStock(deps, line.sku, async () => {
-    const result = await deps.models.Stock.updateOne(
+    const released = await deps.models.Stock.findOneAndUpdate(
       { sku: line.sku, holdIds: reservationId },
       // $pull of the exact id: FerretDB v1 silently ignores $pull with a condition document.
       { $inc: { available: line.quantity, version: 1 }, $pull: { holdIds: reservationId }, $set: MARK_CHANGED },
+      AFTER_WRITE,
     );
-    return result.modifiedCount === 1;
+    return writeThrough(deps, released);
   });
 }
 
@@ -97,13 +115,18 @@ export function restockLine(deps: StockDeps, reservationId: string, line: Reserv
   const { Stock } = deps.models;
   return withStock(deps, line.sku, async () => {
     const back = { $inc: { available: line.quantity, version: 1 }, $set: MARK_CHANGED };
-    const held = await Stock.updateOne(
+    const held = await Stock.findOneAndUpdate(
       { sku: line.sku, holdIds: reservationId, restockIds: { $ne: reservationId } },
       { ...back, $pull: { holdIds: reservationId }, $push: { restockIds: reservationId } },
+      AFTER_WRITE,
     );
-    if (held.modifiedCount === 1) return true;
-    const sold = await Stock.updateOne({ sku: line.sku, holdIds: { $ne: reservationId }, restockIds: { $ne: reservationId } }, { ...back, $push: { restockIds: reservationId } });
-    return sold.modifiedCount === 1;
+    if (writeThrough(deps, held)) return true;
+    const sold = await Stock.findOneAndUpdate(
+      { sku: line.sku, holdIds: { $ne: reservationId }, restockIds: { $ne: reservationId } },
+      { ...back, $push: { restockIds: reservationId } },
+      AFTER_WRITE,
+    );
+    return writeThrough(deps, sold);
   });
 }
 
@@ -118,8 +141,8 @@ export async function setInventory(deps: StockDeps, sku: string, available: numb
   if (!isValidLevel(available)) {
     throw new DomainError('INVALID_QUANTITY', `available must be a whole number from 0 to ${MAX_AVAILABLE}`, ['available']);
   }
-  await withStock(deps, sku, () =>
-    retryOnDuplicate(() => deps.models.Stock.updateOne({ sku }, { $set: { available, ...MARK_CHANGED }, $inc: { version: 1 } }, { upsert: true })),
+  await withStock(deps, sku, async () =>
+    writeThrough(deps, await retryOnDuplicate(() => deps.models.Stock.findOneAndUpdate({ sku }, { $set: { available, ...MARK_CHANGED }, $inc: { version: 1 } }, { ...AFTER_WRITE, upsert: true }))),
   );
   deps.stockChanged();
   return { sku };
@@ -157,12 +180,16 @@ export async function initializeStock(deps: StockDeps, levels: readonly StockLev
   if (levels.length === 0) return 0;
   const docs = levels.map((level) => ({ sku: level.sku, available: level.available, holdIds: [], version: 1, publishedVersion: 0, ...MARK_CHANGED }));
   let inserted: number;
+  let refused = new Set<number>();
   try {
     inserted = (await deps.models.Stock.collection.insertMany(docs, { ordered: false })).insertedCount;
   } catch (err) {
     if (!(err instanceof mongo.MongoBulkWriteError) || !writeErrorsOf(err).every((e) => e.code === 11000)) throw err;
     inserted = err.result.insertedCount;
+    refused = new Set(writeErrorsOf(err).map((e) => e.index));
   }
+  // Only the levels that went in: an existing one (refused) may be newer than this first level.
+  docs.forEach((doc, i) => refused.has(i) || deps.levels.apply(doc.sku, doc.available, doc.version));
   if (inserted > 0) deps.stockChanged();
   return inserted;
 }
@@ -172,16 +199,30 @@ const writeErrorsOf = (err: mongo.MongoBulkWriteError): readonly mongo.WriteErro
   return Array.isArray(errors) ? errors : [errors as mongo.WriteError];
 };
 
-/** Sellable units per SKU; SKUs inventory has never heard of have none. */
-export async function readLevels(models: InventoryModels, skus: readonly string[]): Promise<Map<string, number>> {
-  const known = [...new Set(skus.filter(isValidSku))];
+/**
+ * Sellable units per SKU, for reads only; SKUs inventory has never heard of
+ * have none. The level cache answers what it holds, the rest is one query.
+ */
+export async function readLevels(deps: Pick<StockDeps, 'models' | 'levels'>, skus: readonly string[]): Promise<Map<string, number>> {
+  const levels = new Map<string, number>();
+  const misses: string[] = [];
+  for (const sku of new Set(skus.filter(isValidSku))) {
+    const cached = deps.levels.get(sku);
+    if (cached === undefined) misses.push(sku);
+    else levels.set(sku, cached);
+  }
+  if (misses.length === 0) return levels;
   // batchSize: the whole batch in the first reply, one round trip however many SKUs.
-  const docs = known.length > 0 ? await models.Stock.find({ sku: { $in: known } }, { _id: 0, sku: 1, available: 1 }).batchSize(known.length + 1).lean() : [];
-  return new Map(docs.map((doc) => [doc.sku, doc.available]));
+  const docs = await deps.models.Stock.find({ sku: { $in: misses } }, { _id: 0, sku: 1, available: 1, version: 1 }).batchSize(misses.length + 1).lean();
+  for (const doc of docs) {
+    levels.set(doc.sku, doc.available);
+    deps.levels.apply(doc.sku, doc.available, doc.version);
+  }
+  return levels;
 }
 
-export async function stockLevels(models: InventoryModels, skus: readonly string[]): Promise<Array<{ sku: string; available: number }>> {
+export async function stockLevels(deps: Pick<StockDeps, 'models' | 'levels'>, skus: readonly string[]): Promise<Array<{ sku: string; available: number }>> {
   if (skus.length > MAX_LEVELS_PER_CALL) throw badUserInput(`At most ${MAX_LEVELS_PER_CALL} SKUs per call`, ['skus']);
-  const levels = await readLevels(models, skus);
+  const levels = await readLevels(deps, skus);
   return skus.map((sku) => ({ sku, available: levels.get(sku) ?? 0 }));
 }
