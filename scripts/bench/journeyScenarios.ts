@@ -29,6 +29,8 @@ export async function cartLines(ctx: BenchContext): Promise<ScenarioResult> {
     entry.medianRps = median(entry.runs.map((r) => r.rps));
     entry.medianP99 = median(entry.runs.map((r) => r.p99));
     entry.ok = entry.runs.every((r) => r.ok);
+    const rss = entry.runs.map((r) => r.maxRssBytes ?? 0);
+    if (rss.some(Boolean)) entry.maxRssBytes = Math.max(...rss);
   }
   const p99 = results['cartAddLines @ rate']!.medianP99;
   const ratio = medianRatio(results, 'cartAddLines closed', 'no-op closed');
@@ -89,6 +91,8 @@ export async function checkouts(ctx: BenchContext): Promise<ScenarioResult> {
     entry.medianRps = median(entry.runs.map((r) => r.rps / 2));
     entry.medianP99 = median(entry.runs.map((r) => r.p99));
     entry.ok = entry.runs.every((r) => r.ok);
+    const rss = entry.runs.map((r) => r.maxRssBytes ?? 0);
+    if (rss.some(Boolean)) entry.maxRssBytes = Math.max(...rss);
   }
   const ratio = medianRatio(results, 'hot SKU', 'spread SKUs');
   return {

@@ -3,8 +3,9 @@ import { join, relative } from 'node:path';
 import { REPO_ROOT } from '../processes.js';
 
 /**
- * The heaviest frames of V8 CPU profiles (node --cpu-prof), by self time,
- * summed over every profile in a folder (one per router worker):
+ * The heaviest frames of V8 CPU profiles (node --cpu-prof), by self time as
+ * a share of busy time, summed over every profile in a folder (one per
+ * router worker):
  *   npx tsx scripts/bench/profileTop.ts <dir> [count]
  */
 interface ProfileNode {
@@ -28,6 +29,8 @@ export function topFrames(dir: string, count = 20): Array<{ frame: string; ms: n
       const where = frame.url ? `${relative(REPO_ROOT, frame.url.replace('file://', ''))}:${frame.lineNumber + 1}` : '';
       const key = `${frame.functionName || '(anonymous)'} ${where}`.trim();
       const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+      // Waiting for work is not cost: shares are of the time spent working.
+      if (frame.functionName === '(idle)') return;
       self.set(key, (self.get(key) ?? 0) + ms);
       total += ms;
     });
