@@ -22,6 +22,8 @@ export interface Fixtures {
   productIds: string[];
   variantIds: string[];
   skus: string[];
+  /** Variants with stock to spare: a cart line for one of them is accepted. */
+  stockedVariantIds: string[];
 }
 
 export interface ScenarioResult {
@@ -64,15 +66,19 @@ export async function directHeaders(stack: BenchStack, subgraph: string): Promis
 }
 
 export async function loadFixtures(routerUrl: string): Promise<Fixtures> {
-  const data = await gql<{ categories: Array<{ slug: string; children: Array<{ slug: string }> }>; products: { nodes: Array<{ id: string; variants: Array<{ id: string; sku: string }> }> } }>(
+  type Variant = { id: string; sku: string; inventory: { available: number } | null };
+  const data = await gql<{ categories: Array<{ slug: string; children: Array<{ slug: string }> }>; products: { nodes: Array<{ id: string; variants: Variant[] }> } }>(
     routerUrl,
-    '{ categories { slug children { slug } } products(first: 100, sort: NEWEST) { nodes { id variants { id sku } } } }',
+    '{ categories { slug children { slug } } products(first: 100, sort: NEWEST) { nodes { id variants { id sku inventory { available } } } } }',
   );
+  const variants = data.products.nodes.flatMap((p) => p.variants);
   return {
     categories: data.categories.flatMap((c) => [c.slug, ...c.children.map((child) => child.slug)]),
     productIds: data.products.nodes.map((p) => p.id),
-    variantIds: data.products.nodes.flatMap((p) => p.variants.map((v) => v.id)),
-    skus: data.products.nodes.flatMap((p) => p.variants.map((v) => v.sku)),
+    variantIds: variants.map((v) => v.id),
+    skus: variants.map((v) => v.sku),
+    // Each cart line asks for up to 3 of a variant.
+    stockedVariantIds: variants.filter((v) => (v.inventory?.available ?? 0) >= 3).map((v) => v.id),
   };
 }
 

@@ -7,7 +7,8 @@ import { accessToken, closed, failed, gql, type BenchContext, type ScenarioResul
 /** 5: cartAddLines at a fixed arrival rate, and against a no-op mutation through the same router. */
 export async function cartLines(ctx: BenchContext): Promise<ScenarioResult> {
   const ours = ctx.gateways.ours!;
-  const add = Array.from({ length: 5_000 }, (_, i) => body(CART_ADD_LINES, { lines: [{ variantId: ctx.fixtures.variantIds[i % ctx.fixtures.variantIds.length], quantity: 1 + (i % 3) }] }));
+  const stocked = ctx.fixtures.stockedVariantIds;
+  const add = Array.from({ length: 5_000 }, (_, i) => body(CART_ADD_LINES, { lines: [{ variantId: stocked[i % stocked.length], quantity: 1 + (i % 3) }] }));
   const noop = [body(NO_OP_MUTATION)];
   const open = (bodies: string[], payloadField: string, acceptUserErrors: boolean): CompareOptions['load'] => ({ mode: 'open', rate: ctx.cartRate, vus: 50, durationSeconds: ctx.durationSeconds, bodies, payloadField, acceptUserErrors });
   const targets = (name: string): Target[] => [{ name, url: ours.url, pid: ours.child.pid }];
