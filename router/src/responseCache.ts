@@ -13,6 +13,9 @@ export const INVALIDATING_MUTATIONS = new Set(['createCategory', 'createProduct'
 
 const GENERATION_KEY = 'router:rc:generation';
 
+/** How many recently asked-for keys a process remembers, to admit only answers asked for twice. */
+const SEEN_KEYS = 50_000;
+
 /**
  * One round trip per lookup: the current generation, and the entry stored
  * under it. Keys are built here from the prefixed key the client passed,
@@ -30,11 +33,21 @@ export interface ResponseCacheOptions {
   ttlSeconds: number;
 }
 
+interface Flight {
+  promise: Promise<string | null>;
+  /** Requests waiting on this execution's answer. */
+  waiters: number;
+}
+
 interface Pending {
   /** The response key under the generation read before execution. */
   entryKey: string;
-  /** Settles the requests waiting on this one's answer (true: they may share it). */
+  /** Settles the requests waiting on this one's answer (null: they must execute themselves). */
   settle: (result: string | null) => void;
+  /** Asked for before within the TTL, so worth storing. */
+  store: boolean;
+  /** The execution this request leads, when it leads one. */
+  flight?: Flight;
 }
 
 function operationIsCacheable(operation: OperationDefinitionNode | undefined): boolean {
@@ -66,7 +79,19 @@ export function responseCachePlugin(redis: Redis, options: ResponseCacheOptions,
   // One execution per key at a time in this process: a burst of identical
   // misses (an expired popular page) waits for the first instead of
   // stampeding the subgraphs.
-  const inFlight = new Map<string, Promise<string | null>>();
+  const inFlight = new Map<string, Flight>();
+  // Most distinct pages are asked for once (a search with its own filters):
+  // serialising and storing those costs more than it saves. An answer is
+  // stored the second time its key is asked for within the TTL.
+  const seen = new Map<string, number>();
+  const askedBefore = (key: string): boolean => {
+    const now = Date.now();
+    const until = seen.get(key);
+    if (until !== undefined && until > now) return true;
+    if (seen.size >= SEEN_KEYS) seen.delete(seen.keys().next().value!);
+    seen.set(key, now + options.ttlSeconds * 1000);
+    return false;
+  };
   const hit = (text: string) => {
     requests.inc({ result: 'hit' });
     return { http: { status: undefined, headers: new HeaderMap([['x-response-cache', 'hit']]) }, body: { kind: 'single' as const, singleResult: JSON.parse(text) } };
@@ -92,20 +117,23 @@ export function responseCachePlugin(redis: Redis, options: ResponseCacheOptions,
             // Waiting only on an execution that read the same generation: one begun before a write is not shared after it.
             const entryKey = `${key}:${generation}`;
             const leader = inFlight.get(entryKey);
-            const shared = leader ? await leader : null;
+            if (leader) leader.waiters += 1;
+            const shared = leader ? await leader.promise : null;
             if (shared) return hit(shared);
             requests.inc({ result: 'miss' });
             let settle: (result: string | null) => void = () => {};
+            let flight: Flight | undefined;
             if (!leader) {
-              const promise = new Promise<string | null>((resolve) => (settle = resolve));
-              inFlight.set(entryKey, promise);
-              const release = settle;
+              let release: (result: string | null) => void = () => {};
+              const led: Flight = { promise: new Promise<string | null>((resolve) => (release = resolve)), waiters: 0 };
+              inFlight.set(entryKey, led);
+              flight = led;
               settle = (result) => {
-                if (inFlight.get(entryKey) === promise) inFlight.delete(entryKey);
+                if (inFlight.get(entryKey) === led) inFlight.delete(entryKey);
                 release(result);
               };
             }
-            pending.set(requestContext, { entryKey, settle });
+            pending.set(requestContext, { entryKey, settle, store: askedBefore(key), flight });
           } catch (err) {
             unavailable(err);
           }
@@ -123,10 +151,11 @@ export function responseCachePlugin(redis: Redis, options: ResponseCacheOptions,
           if (!entry) return;
           // Only complete answers are kept or shared: one with a degraded subgraph's nulls is not.
           if (errors?.length || !data) return entry.settle(null);
-          const text = JSON.stringify({ data });
+          // Serialised only for someone: a request waiting on this one, or the cache.
+          const text = entry.store || (entry.flight?.waiters ?? 0) > 0 ? JSON.stringify({ data }) : null;
           entry.settle(text);
           // Stored under the generation read before execution: a write meanwhile makes this entry dead at once.
-          await redis.set(entry.entryKey, text, 'EX', options.ttlSeconds).catch(unavailable);
+          if (entry.store && text) await redis.set(entry.entryKey, text, 'EX', options.ttlSeconds).catch(unavailable);
         },
       };
     },

@@ -54,10 +54,14 @@ afterAll(async () => {
 });
 
 describe('response cache', () => {
-  it('serves a repeated anonymous catalog read from the cache, on every replica', async () => {
+  it('stores an anonymous catalog answer asked for twice, and serves it on every replica', async () => {
     const first = await read(replicas[0]!.url);
     expect(first.cache).toBeNull();
     expect(first.data.product.title).toBe('Cached Lamp');
+    // Asked for a second time: now worth storing.
+    const second = await read(replicas[0]!.url);
+    expect(second.cache).toBeNull();
+    expect(second.data).toEqual(first.data);
     const again = await read(replicas[0]!.url);
     expect(again.cache).toBe('hit');
     expect(again.data).toEqual(first.data);
@@ -79,6 +83,12 @@ describe('response cache', () => {
 
   it('never caches a signed-in caller', async () => {
     for (let i = 0; i < 3; i += 1) expect((await read(replicas[0]!.url, admin)).cache).toBeNull();
+  });
+
+  it('does not store an answer asked for once', async () => {
+    const once = 'query Once($id: ID!) { product(id: $id) { id slug } }';
+    expect((await read(replicas[0]!.url, undefined, once)).cache).toBeNull();
+    expect((await read(replicas[1]!.url, undefined, once)).cache).toBeNull();
   });
 
   it('never caches an operation that asks for anything outside the catalog', async () => {
