@@ -12,7 +12,7 @@ const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) :
 
 function figure(value: ScenarioResult['figures'][string]): string {
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : fmt(value);
-  if (typeof value === 'object') return Object.entries(value).map(([k, v]) => `${k} ${fmt(v, 1)}`).join('; ');
+  if (typeof value === 'object') return Object.entries(value).map(([k, v]) => `${k} ${fmt(v, 1)}`).join('; ') || 'none';
   return String(value);
 }
 
