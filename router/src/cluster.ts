@@ -3,7 +3,6 @@ import { availableParallelism } from 'node:os';
 import { configOrExit, createLogger, loadEnv, runService } from '@shopcart/kit';
 import { z } from 'zod';
 import { loadRouterEnv } from './env.js';
-import type { ResponseCacheEnv } from './responseCache.js';
 
 /**
  * The router on every core of its machine: ROUTER_WORKERS processes share
@@ -15,8 +14,6 @@ import type { ResponseCacheEnv } from './responseCache.js';
  */
 const clusterEnvSchema = z.object({
   ROUTER_WORKERS: z.coerce.number().int().min(1).max(64).default(availableParallelism()),
-  /** Anonymous catalog answers cached in Redis this long at most; 0 turns the cache off. */
-  RESPONSE_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
 });
 
 process.env.APOLLO_TELEMETRY_DISABLED = 'true';
@@ -43,7 +40,6 @@ if (cluster.isPrimary && env.ROUTER_WORKERS > 1) {
   process.on('SIGINT', stop);
   logger.info({ workers: env.ROUTER_WORKERS }, 'router cluster started');
 } else {
-  const routerEnv: typeof env & ResponseCacheEnv = env;
   // Loaded only in workers: the primary only hands out connections, and stays small.
   const { createRouter } = await import('./server.js');
   await runService({
@@ -52,6 +48,6 @@ if (cluster.isPrimary && env.ROUTER_WORKERS > 1) {
     port: env.PORT,
     host: env.HOST,
     graceMs: env.SHUTDOWN_GRACE_MS,
-    start: () => createRouter(routerEnv, logger),
+    start: () => createRouter(env, logger),
   });
 }

@@ -46,6 +46,8 @@ export const routerEnvSchema = baseEnvSchema
     // A full 100-product catalog page with variants, stock and facets costs about 16,600.
     MAX_COST: z.coerce.number().int().positive().default(25_000),
     /** Admins run heavier reports and back-office pages. */
+    /** Anonymous catalog answers cached in Redis this long at most (shared by replicas, invalidated by writes through the router); 0 turns the cache off. */
+    RESPONSE_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
     ADMIN_MAX_COST: z.coerce.number().int().positive().default(250_000),
     MAX_TOKENS: z.coerce.number().int().positive().default(2_000),
     MAX_DIRECTIVES: z.coerce.number().int().positive().default(20),

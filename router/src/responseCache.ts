@@ -24,11 +24,6 @@ const SEEN_KEYS = 50_000;
 const LOOKUP = `local g = redis.call('GET', KEYS[1]) or '0'
 return { g, redis.call('GET', KEYS[2] .. ':' .. g) }`;
 
-/** The router configuration that turns the cache on (see cluster.ts); absent means off. */
-export interface ResponseCacheEnv {
-  RESPONSE_CACHE_TTL_SECONDS?: number;
-}
-
 export interface ResponseCacheOptions {
   ttlSeconds: number;
 }

@@ -27,7 +27,7 @@ import { createLimits, hideLimitDetails } from './limits.js';
 import { fieldPermissions, nestedFallbackRule, permissions, rootFallbackRule } from './permissions.js';
 import { persistedQueries } from './persistedQueries.js';
 import { rateLimitPlugin } from './rateLimit.js';
-import { responseCachePlugin, type ResponseCacheEnv } from './responseCache.js';
+import { responseCachePlugin } from './responseCache.js';
 import { createPlayground } from './playground.js';
 import { subgraphReadiness } from './readiness.js';
 import { createSubgraphFetch } from './subgraphHttp.js';
@@ -99,7 +99,7 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
         { introspectionForAll: env.introspection },
       ),
       operationMetricsPlugin<RouterContext>(metrics),
-      responseCachePlugin(redis, { ttlSeconds: (env as RouterEnv & ResponseCacheEnv).RESPONSE_CACHE_TTL_SECONDS ?? 0 }, metrics.registry, logger),
+      responseCachePlugin(redis, { ttlSeconds: env.RESPONSE_CACHE_TTL_SECONDS }, metrics.registry, logger),
       playground?.plugin ?? ApolloServerPluginLandingPageDisabled(),
     ],
   });
@@ -124,7 +124,9 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
       await apollo.stop();
       for (const dataSource of dataSources) dataSource.breaker.shutdown();
       await subgraphHttp.close();
-      await redis.quit().catch(() => redis.disconnect());
+      // QUIT waits for an answer a Redis that is gone never sends.
+      if (redis.status === 'ready') await Promise.race([redis.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+      redis.disconnect();
     },
   };
 }

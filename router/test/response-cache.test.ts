@@ -3,7 +3,6 @@ import { listen } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { postGraphQL, startPlatform, type Platform } from '../../scripts/harness.js';
 import { loadRouterEnv } from '../src/env.js';
-import type { ResponseCacheEnv } from '../src/responseCache.js';
 import { createRouter, type RouterService } from '../src/server.js';
 
 /**
@@ -39,7 +38,7 @@ beforeAll(async () => {
   variantId = created.data.createProduct.product.variants[0].id;
   const prefix = `rc-${randomBytes(4).toString('hex')}:`;
   for (let i = 0; i < 2; i += 1) {
-    const env: ReturnType<typeof loadRouterEnv> & ResponseCacheEnv = { ...loadRouterEnv({ ...platform.env, REDIS_KEY_PREFIX: prefix }), RESPONSE_CACHE_TTL_SECONDS: 30 };
+    const env = loadRouterEnv({ ...platform.env, REDIS_KEY_PREFIX: prefix, RESPONSE_CACHE_TTL_SECONDS: '30' });
     const service = await createRouter(env);
     replicas.push({ url: `http://127.0.0.1:${await listen(service.http.server, 0, '127.0.0.1')}/graphql`, service });
   }

@@ -27,10 +27,9 @@ describe('checkout view of a cart (services only)', () => {
     const a = await p.variant('10.00', 20);
     const b = await p.variant('3.33', 20);
     await p.customer(ADD, { lines: [{ variantId: a.id, quantity: 2 }, { variantId: b.id, quantity: 3 }] });
-    // A price change after the add (written straight to the catalog's document: products reads it per request).
-    const { Product } = p.service.models;
-    const doc = await Product.findById(a.productId).lean();
-    await Product.updateOne({ _id: a.productId }, { $set: { variants: doc!.variants.map((v) => (String(v._id) === a.id ? { ...v, priceMinor: 1250 } : v)) } });
+    // A price change after the add.
+    const repriced = await p.admin('mutation R($id: ID!) { updateVariant(id: $id, input: { price: "12.50" }) { userErrors { code } } }', { id: a.id });
+    expect(repriced.data.updateVariant.userErrors).toEqual([]);
     await p.admin(ARCHIVE_PRODUCT, { id: b.productId });
 
     const { checkoutCart } = await p.internal(CHECKOUT_CART, { userId: p.customerId });
