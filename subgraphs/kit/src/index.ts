@@ -20,3 +20,4 @@ export * from './storeMetrics.js';
 export * from './background.js';
 export * from './address.js';
 export * from './money.js';
+export * from './streams.js';

@@ -1,5 +1,12 @@
-import { hostname } from 'node:os';
-import { waitForRedis, type KeyedLock, type Logger, type Redis, startBackgroundTask, type BackgroundTask } from '@shopcart/kit';
+import {
+  startBackgroundTask,
+  startStreamConsumer,
+  type BackgroundTask,
+  type KeyedLock,
+  type Logger,
+  type Redis,
+  type StreamConsumer,
+} from '@shopcart/kit';
 import type { OrderRecord, OrdersModels } from './model.js';
 import type { OrderEventType, OrderPlacedData, OrderStatusChangedData } from './orderEvents.js';
 import { withOrder } from './orders.js';
@@ -107,8 +114,6 @@ export function startEventPublisher(options: PublisherDeps & { redis: Redis; log
   return { ...task, notify: () => void task.trigger() };
 }
 
-type StreamEntry = [id: string, fields: string[] | null];
-
 export function parseOrderEvent(fields: string[] | null): OrderEvent | null {
   if (!fields) return null;
   const map = new Map<string, string>();
@@ -125,22 +130,7 @@ export function parseOrderEvent(fields: string[] | null): OrderEvent | null {
   }
 }
 
-/**
- * ioredis prefixes the keys of XREADGROUP, XACK, XAUTOCLAIM and XADD but not
- * XGROUP's, so the prefix is added by hand. A new group starts at the
- * beginning of the stream: events published before it existed are handled too.
- */
-export async function ensureConsumerGroup(redis: Redis, group: string): Promise<void> {
-  try {
-    await redis.xgroup('CREATE', `${redis.options.keyPrefix ?? ''}${ORDER_EVENTS_STREAM}`, group, '0', 'MKSTREAM');
-  } catch (err) {
-    if (!(err instanceof Error && err.message.includes('BUSYGROUP'))) throw err;
-  }
-}
-
-export interface OrderEventConsumer {
-  stop(): Promise<void>;
-}
+export type OrderEventConsumer = StreamConsumer;
 
 export interface ConsumerOptions {
   redis: Redis;
@@ -156,74 +146,20 @@ export interface ConsumerOptions {
 
 /**
  * Reads the stream in a consumer group, so each event is handled by one
- * consumer of the group, and acknowledges it only after `handle` has
- * finished: an event in flight when a consumer dies stays pending and is
- * claimed by another after claimIdleMs. Reads on a connection of its own,
- * since a blocking XREADGROUP holds its connection.
+ * consumer of the group, at least once (the kit's startStreamConsumer:
+ * acknowledged only after `handle` has finished, claimed by another
+ * consumer after claimIdleMs when its own died).
  */
 export function startOrderEventConsumer(options: ConsumerOptions): OrderEventConsumer {
-  const { redis, group, logger } = options;
-  const consumer = options.consumer ?? `${hostname()}-${process.pid}`;
-  const blockMs = options.blockMs ?? 1_000;
-  const claimIdleMs = options.claimIdleMs ?? 30_000;
-  const reader = redis.duplicate({ connectionName: `order-events-${group}`, commandTimeout: blockMs + 5_000 });
-  reader.on('error', (err: Error) => logger.warn({ err: err.message }, 'order-events reader error'));
-  let stopped = false;
-  let wake: (() => void) | null = null;
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-
-  async function handle(entries: StreamEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const events = entries.map(([, fields]) => parseOrderEvent(fields)).filter((event): event is OrderEvent => event !== null);
-    if (events.length < entries.length) logger.warn({ count: entries.length - events.length }, 'malformed order events skipped');
-    if (events.length > 0) await options.handle(events);
-    await redis.xack(ORDER_EVENTS_STREAM, group, ...entries.map(([id]) => id));
-  }
-
-  async function claimStale(): Promise<void> {
-    let start = '0-0';
-    do {
-      const [next, entries] = (await redis.xautoclaim(ORDER_EVENTS_STREAM, group, consumer, claimIdleMs, start, 'COUNT', 100)) as [string, StreamEntry[]];
-      await handle(entries);
-      start = next;
-    } while (start !== '0-0' && !stopped);
-  }
-
-  const loop = (async () => {
-    let lastClaim = 0;
-    while (!stopped) {
-      try {
-        if (reader.status !== 'ready') await waitForRedis(reader);
-        if (Date.now() - lastClaim >= Math.min(claimIdleMs, 30_000)) {
-          await ensureConsumerGroup(redis, group);
-          await claimStale();
-          lastClaim = Date.now();
-        }
-        const reply = (await reader.xreadgroup('GROUP', group, consumer, 'COUNT', 100, 'BLOCK', blockMs, 'STREAMS', ORDER_EVENTS_STREAM, '>')) as Array<[string, StreamEntry[]]> | null;
-        for (const [, entries] of reply ?? []) await handle(entries);
-      } catch (err) {
-        if (stopped) break;
-        const message = err instanceof Error ? err.message : String(err);
-        if (message.includes('NOGROUP')) lastClaim = 0;
-        logger.warn({ err: message, group }, 'order-events consumer failed; retrying');
-        await pause(1_000);
-      }
-    }
-  })();
-
-  return {
-    async stop() {
-      stopped = true;
-      wake?.();
-      reader.disconnect();
-      await loop;
-    },
-  };
+  return startStreamConsumer({
+    redis: options.redis,
+    stream: ORDER_EVENTS_STREAM,
+    group: options.group,
+    logger: options.logger,
+    consumer: options.consumer,
+    claimIdleMs: options.claimIdleMs,
+    blockMs: options.blockMs,
+    parse: parseOrderEvent,
+    handle: options.handle,
+  });
 }

@@ -1,5 +1,4 @@
-import { hostname } from 'node:os';
-import { waitForRedis, type Logger, type Redis } from '@shopcart/kit';
+import { ensureConsumerGroup as ensureGroup, startStreamConsumer, type Logger, type Redis, type StreamConsumer } from '@shopcart/kit';
 import type { Types } from 'mongoose';
 import type { CatalogDeps } from './catalog.js';
 import { fetchByIds, nextRevision, type ProductDoc } from './model.js';
@@ -19,17 +18,13 @@ import { fetchByIds, nextRevision, type ProductDoc } from './model.js';
 
 export const STOCK_STREAM = 'stock-levels';
 export const CONSUMER_GROUP = 'products';
-const BLOCK_MS = 1_000;
 const BATCH = 500;
-const CLAIM_IDLE_MS = 30_000;
 
 export interface StockEvent {
   sku: string;
   available: number;
   version: number;
 }
-
-type StreamEntry = [id: string, fields: string[] | null];
 
 export function parseStockEvent(fields: string[] | null): StockEvent | null {
   if (!fields) return null;
@@ -43,20 +38,11 @@ export function parseStockEvent(fields: string[] | null): StockEvent | null {
 }
 
 /**
- * ioredis adds its keyPrefix to the keys of XREADGROUP, XACK, XAUTOCLAIM and
- * XADD, but not to XGROUP's: its command table lists no key position for
- * XGROUP. So the prefix is added here by hand (test/availability.test.ts
- * checks both). The group starts at the beginning of the stream, not at `$`:
+ * The `products` group on the stock-levels stream, starting at its beginning:
  * levels inventory published before products first ran are applied too
  * (stale ones are dropped by version), instead of being skipped for good.
  */
-export async function ensureConsumerGroup(redis: Redis): Promise<void> {
-  try {
-    await redis.xgroup('CREATE', `${redis.options.keyPrefix ?? ''}${STOCK_STREAM}`, CONSUMER_GROUP, '0', 'MKSTREAM');
-  } catch (err) {
-    if (!(err instanceof Error && err.message.includes('BUSYGROUP'))) throw err;
-  }
-}
+export const ensureConsumerGroup = (redis: Redis) => ensureGroup(redis, STOCK_STREAM, CONSUMER_GROUP);
 
 /** Writes the newest level per SKU, then recomputes inStock for the products involved. */
 export async function applyStockEvents(deps: CatalogDeps, events: StockEvent[]): Promise<void> {
@@ -102,77 +88,18 @@ export async function refreshInStock(deps: CatalogDeps, productId: Types.ObjectI
   throw new Error(`inStock of product ${String(productId)} kept changing`);
 }
 
-export interface AvailabilityConsumer {
-  stop(): Promise<void>;
-}
+export type AvailabilityConsumer = StreamConsumer;
 
-/**
- * Reads the stream on a connection of its own: a blocking XREADGROUP holds
- * its connection for up to BLOCK_MS, and its command timeout must be longer
- * than that.
- */
+/** Applies stock-level events in the `products` group (see the kit's startStreamConsumer for delivery). */
 export function startAvailabilityConsumer(options: { redis: Redis; deps: CatalogDeps; logger: Logger; consumer?: string }): AvailabilityConsumer {
-  const { redis, deps, logger } = options;
-  const consumer = options.consumer ?? `${hostname()}-${process.pid}`;
-  const reader = redis.duplicate({ connectionName: 'products-stock-levels', commandTimeout: BLOCK_MS + 5_000 });
-  reader.on('error', (err: Error) => logger.warn({ err: err.message }, 'stock-levels reader error'));
-  let stopped = false;
-  let wake: (() => void) | null = null;
-  const pause = (ms: number) => new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    wake = () => {
-      clearTimeout(timer);
-      resolve();
-    };
+  return startStreamConsumer({
+    redis: options.redis,
+    stream: STOCK_STREAM,
+    group: CONSUMER_GROUP,
+    logger: options.logger,
+    consumer: options.consumer,
+    batch: BATCH,
+    parse: parseStockEvent,
+    handle: (events) => applyStockEvents(options.deps, events),
   });
-
-  async function handle(entries: StreamEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const events = entries.map(([, fields]) => parseStockEvent(fields)).filter((e): e is StockEvent => e !== null);
-    if (events.length < entries.length) logger.warn({ count: entries.length - events.length }, 'malformed stock-level events skipped');
-    await applyStockEvents(deps, events);
-    await redis.xack(STOCK_STREAM, CONSUMER_GROUP, ...entries.map(([id]) => id));
-  }
-
-  async function claimStale(): Promise<void> {
-    let start = '0-0';
-    do {
-      const [next, entries] = (await redis.xautoclaim(STOCK_STREAM, CONSUMER_GROUP, consumer, CLAIM_IDLE_MS, start, 'COUNT', BATCH)) as [string, StreamEntry[]];
-      await handle(entries);
-      start = next;
-    } while (start !== '0-0' && !stopped);
-  }
-
-  const loop = (async () => {
-    let lastClaim = 0;
-    while (!stopped) {
-      try {
-        if (reader.status !== 'ready') await waitForRedis(reader);
-        if (Date.now() - lastClaim >= CLAIM_IDLE_MS) {
-          await ensureConsumerGroup(redis);
-          // Events another replica (or an earlier failure here) left unacknowledged.
-          await claimStale();
-          lastClaim = Date.now();
-        }
-        const reply = (await reader.xreadgroup('GROUP', CONSUMER_GROUP, consumer, 'COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', STOCK_STREAM, '>')) as Array<[string, StreamEntry[]]> | null;
-        for (const [, entries] of reply ?? []) await handle(entries);
-      } catch (err) {
-        if (stopped) break;
-        const message = err instanceof Error ? err.message : String(err);
-        // The group vanished (Redis flushed): create it again on the next turn.
-        if (message.includes('NOGROUP')) lastClaim = 0;
-        logger.warn({ err: message }, 'stock-levels consumer failed; retrying');
-        await pause(1_000);
-      }
-    }
-  })();
-
-  return {
-    async stop() {
-      stopped = true;
-      wake?.();
-      reader.disconnect();
-      await loop;
-    },
-  };
 }
