@@ -1,4 +1,4 @@
-import { createLogger, createServiceClient, createServiceSigner, ServiceCallError, type Redis } from '@shopcart/kit';
+import { createLogger, createServiceClient, createServiceSigner, type Redis } from '@shopcart/kit';
 import { createProduct, startProductsPlatform, type ProductsPlatform } from '../../products/test/support.js';
 import type { CartService } from '../src/server.js';
 
@@ -58,12 +58,4 @@ export async function startCartPlatform(env: Record<string, string> = {}, option
 }
 
 /** The GraphQL error code a service call failed with. */
-export async function serviceErrorCode(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof ServiceCallError) return err.code;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
+export { errorCode as serviceErrorCode } from '../../inventory/test/support.js';
