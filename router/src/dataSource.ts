@@ -1,10 +1,10 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { IdentitySigner, Logger, RouterMetrics } from '@shopcart/kit';
 import { GraphQLError, Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { createSubgraphBreaker, type BreakerOptions, type SubgraphBreaker } from './breaker.js';
 import type { RouterContext } from './context.js';
+import { SubgraphConnectionError, type SubgraphClient } from './subgraphHttp.js';
 
 export interface SubgraphDataSourceOptions {
   name: string;
@@ -14,8 +14,8 @@ export interface SubgraphDataSourceOptions {
   logger: Logger;
   metrics: RouterMetrics;
   breaker: BreakerOptions;
-  /** The HTTP client (default: the global fetch); the router passes its pooled, replica-spreading one. */
-  fetch?: (input: string, init?: RequestInit) => Promise<Response>;
+  /** The router's pooled, replica-spreading HTTP client. */
+  client: SubgraphClient;
 }
 
 export const UNAVAILABLE_MESSAGE = 'A service needed for this field is unavailable; try again shortly';
@@ -24,12 +24,6 @@ export const UNAVAILABLE_MESSAGE = 'A service needed for this field is unavailab
 export type FailureCode = 'timeout' | 'deadline' | 'connection' | 'http_5xx' | 'http_4xx' | 'breaker_open' | 'error';
 
 type Options = GraphQLDataSourceProcessOptions<RouterContext>;
-
-/**
- * The abort signal of the call in progress. The gateway calls the fetcher
- * without the request context, so each call's own budget travels here.
- */
-const callSignal = new AsyncLocalStorage<AbortSignal>();
 
 class DeadlineExceeded extends Error {}
 
@@ -51,30 +45,44 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   readonly breaker: SubgraphBreaker<[Options, number], GatewayGraphQLResponse>;
 
   constructor(options: SubgraphDataSourceOptions) {
-    super({
-      url: options.url,
-      fetcher: ((input: string, init?: RequestInit) =>
-        (options.fetch ?? fetch)(input, { ...init, signal: callSignal.getStore() ?? AbortSignal.timeout(options.timeoutMs) })) as never,
-    });
+    super({ url: options.url });
     this.options = options;
-    const call = (processOptions: Options, budgetMs: number) => callSignal.run(AbortSignal.timeout(budgetMs), () => super.process(processOptions));
+    const call = (processOptions: Options, budgetMs: number) => this.send(processOptions, AbortSignal.timeout(budgetMs));
     this.breaker = createSubgraphBreaker(options.name, call, options.breaker, options.metrics, options.logger, {
       // A subgraph that answers 4xx is up; a call cut short by the request's own deadline says nothing about it.
       isHealthy: (err, _processOptions, budgetMs) => failureCode(err) === 'http_4xx' || (isAbort(err) && budgetMs < options.timeoutMs),
     });
   }
 
-  override async willSendRequest({ request, context }: Options): Promise<void> {
-    const headers = request.http?.headers;
-    if (!headers || !context?.identity) return;
-    const token = await this.options.signer.sign(this.options.name, {
-      userId: context.identity.userId,
-      role: context.identity.role,
-      clientIp: context.clientIp,
-    });
-    headers.set('authorization', `Bearer ${token}`);
-    headers.set('x-request-id', context.requestId);
-    if (context.traceparent) headers.set('traceparent', context.traceparent);
+  /**
+   * One POST to the subgraph, in place of the gateway's own sending (which
+   * builds fetch Request and Headers objects per call): a string body and a
+   * header object on the pooled client. What is sent and how the answer is
+   * read (status, JSON body, Cache-Control hint) stay the same.
+   */
+  private async send(options: Options, signal: AbortSignal): Promise<GatewayGraphQLResponse> {
+    const { request } = options;
+    const context = 'context' in options ? options.context : undefined;
+    if (!request.query) throw new Error('Missing query');
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (context?.identity) {
+      const token = await this.options.signer.sign(this.options.name, {
+        userId: context.identity.userId,
+        role: context.identity.role,
+        clientIp: context.clientIp,
+      });
+      headers.authorization = `Bearer ${token}`;
+      headers['x-request-id'] = context.requestId;
+      if (context.traceparent) headers.traceparent = context.traceparent;
+    }
+    const { query, variables, operationName, extensions } = request;
+    const response = await this.options.client.post(this.options.url, JSON.stringify({ query, variables, operationName, extensions }), headers, signal);
+    if (response.status < 200 || response.status >= 300) {
+      throw new GraphQLError(`${response.status}`, { extensions: { response: { status: response.status } } });
+    }
+    if (typeof response.body !== 'object' || response.body === null) throw new Error('subgraph answered without a JSON body');
+    restrictCachePolicy(options, response.cacheControl);
+    return response.body as GatewayGraphQLResponse;
   }
 
   override async process(options: Options): Promise<GatewayGraphQLResponse> {
@@ -102,6 +110,20 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   }
 }
 
+/**
+ * Narrows the operation's cache policy by the subgraph's Cache-Control
+ * hint, as the gateway does: no max-age means not cacheable.
+ */
+function restrictCachePolicy(options: Options, cacheControl: string | undefined): void {
+  if (!('incomingRequestContext' in options)) return;
+  const policy = options.incomingRequestContext.overallCachePolicy;
+  if (!policy || !('restrict' in policy)) return;
+  const header = cacheControl ?? '';
+  const maxAge = /(?:^|,)\s*max-age=(\d+)/i.exec(header)?.[1];
+  const scope = /(?:^|,)\s*private\b/i.test(header) ? 'PRIVATE' : /(?:^|,)\s*public\b/i.test(header) ? 'PUBLIC' : undefined;
+  policy.restrict({ maxAge: maxAge ? Number(maxAge) : 0, ...(scope ? { scope } : {}) });
+}
+
 function seconds(started: bigint): number {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
@@ -118,7 +140,7 @@ export function failureCode(err: unknown): FailureCode {
     const status = (err.extensions.response as { status?: number } | undefined)?.status;
     if (typeof status === 'number') return status >= 500 ? 'http_5xx' : 'http_4xx';
   }
-  if (err instanceof TypeError && /fetch failed|terminated|other side closed/i.test(`${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`)) return 'connection';
+  if (err instanceof SubgraphConnectionError) return 'connection';
   return 'error';
 }
 

@@ -30,7 +30,7 @@ import { rateLimitPlugin } from './rateLimit.js';
 import { responseCachePlugin } from './responseCache.js';
 import { createPlayground } from './playground.js';
 import { subgraphReadiness } from './readiness.js';
-import { createSubgraphFetch } from './subgraphHttp.js';
+import { createSubgraphClient } from './subgraphHttp.js';
 
 export interface RouterService extends Runnable {
   logger: Logger;
@@ -45,7 +45,7 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
   const routerMetrics = createRouterMetrics(metrics.registry);
   const dataSources: SubgraphDataSource[] = [];
   // One pooled client for every subgraph, spreading calls over each subgraph's replicas.
-  const subgraphHttp = createSubgraphFetch();
+  const subgraphHttp = createSubgraphClient();
   const redis = connectRedis(env.redisUrl, logger, 'router', env.REDIS_KEY_PREFIX);
   // Serving without Redis is possible (limits per replica, no shared persisted queries), so a missing Redis delays start-up only briefly.
   await waitForRedis(redis, 3_000).catch(() => logger.warn('Redis not reachable at start-up: rate limits hold per replica until it is'));
@@ -62,7 +62,7 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
       const target = env.subgraphUrls[name] ?? url;
       if (!target) throw new Error(`no URL for subgraph ${name}`);
       subgraphUrls[name] = target;
-      const dataSource = new SubgraphDataSource({ name, url: target, signer, timeoutMs: env.SUBGRAPH_TIMEOUT_MS, logger, metrics: routerMetrics, breaker, fetch: subgraphHttp.fetch });
+      const dataSource = new SubgraphDataSource({ name, url: target, signer, timeoutMs: env.SUBGRAPH_TIMEOUT_MS, logger, metrics: routerMetrics, breaker, client: subgraphHttp });
       dataSources.push(dataSource);
       return dataSource;
     },

@@ -146,6 +146,9 @@ describe('one subgraph stopped at a time', () => {
         expectOwnFailures(subgraph, results);
         if (touched) {
           expect(await metricValue(routerBase, 'subgraph_breaker_state', { subgraph })).toBe(2);
+          // A stopped process refuses connections: counted as such, not as a timeout or an unknown error.
+          expect(await metricValue(routerBase, 'subgraph_fetch_errors_total', { subgraph, code: 'connection' })).toBeGreaterThan(0);
+          expect(await metricValue(routerBase, 'subgraph_fetch_errors_total', { subgraph, code: 'error' })).toBeNull();
           const refusedBefore = (await metricValue(routerBase, 'subgraph_fetch_errors_total', { subgraph, code: 'breaker_open' })) ?? 0;
           for (const name of Object.keys(PROBES)) expectDegraded(subgraph, name, await probe(name));
           expect(await metricValue(routerBase, 'subgraph_fetch_errors_total', { subgraph, code: 'breaker_open' })).toBeGreaterThan(refusedBefore);

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { LookupAddress } from 'node:dns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSubgraphFetch, roundRobinLookup } from '../src/subgraphHttp.js';
+import { createSubgraphClient, roundRobinLookup, SubgraphConnectionError } from '../src/subgraphHttp.js';
 
 /** Two "replicas" of one subgraph: the same port on two loopback addresses, behind one host name. */
 const ADDRESSES = ['127.0.0.1', '127.0.0.2'];
@@ -41,11 +41,16 @@ describe("the router's subgraph client", () => {
 
   it('spreads calls over every replica behind one host name, on kept-alive connections', async () => {
     for (const key of Object.keys(hits)) delete hits[key];
-    const client = createSubgraphFetch({ resolve, requestsPerConnection: 5 });
+    const client = createSubgraphClient({ resolve, requestsPerConnection: 5 });
     try {
       // Concurrent calls open several connections; sequential ones recycle them every 5 requests.
-      await Promise.all(Array.from({ length: 20 }, () => client.fetch(`http://users.replicas.test:${port}/graphql`).then((r) => r.json())));
-      for (let i = 0; i < 20; i += 1) await (await client.fetch(`http://users.replicas.test:${port}/graphql`)).json();
+      const call = () => client.post(`http://users.replicas.test:${port}/graphql`, '{}', { 'content-type': 'application/json' }, AbortSignal.timeout(5_000));
+      const answers = await Promise.all(Array.from({ length: 20 }, call));
+      for (let i = 0; i < 20; i += 1) answers.push(await call());
+      for (const answer of answers) {
+        expect(answer.status).toBe(200);
+        expect(ADDRESSES).toContain((answer.body as { data: { replica: string } }).data.replica);
+      }
     } finally {
       await client.close();
     }
@@ -55,9 +60,9 @@ describe("the router's subgraph client", () => {
   });
 
   it('fails a call to a name that does not resolve, like any connection failure', async () => {
-    const client = createSubgraphFetch({ resolve });
+    const client = createSubgraphClient({ resolve });
     try {
-      await expect(client.fetch(`http://nowhere.test:${port}/graphql`)).rejects.toThrow(TypeError);
+      await expect(client.post(`http://nowhere.test:${port}/graphql`, '{}', {}, AbortSignal.timeout(5_000))).rejects.toThrow(SubgraphConnectionError);
     } finally {
       await client.close();
     }
