@@ -11,6 +11,8 @@ export interface RouterContext extends AuthorizationContext {
   logger: RequestInfo['logger'];
   /** Epoch ms by which the whole request must be answered (ROUTER_REQUEST_TIMEOUT_MS). */
   deadline: number;
+  /** The response cache's generation, read for operations it may cache; the entity cache keys by it. */
+  cacheGeneration?: string;
 }
 
 /**

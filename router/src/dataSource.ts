@@ -4,6 +4,7 @@ import type { IdentitySigner, Logger, RouterMetrics } from '@shopcart/kit';
 import { GraphQLError, Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { createSubgraphBreaker, type BreakerOptions, type SubgraphBreaker } from './breaker.js';
 import type { RouterContext } from './context.js';
+import type { EntityCache } from './entityCache.js';
 import { SubgraphConnectionError, type SubgraphClient } from './subgraphHttp.js';
 
 export interface SubgraphDataSourceOptions {
@@ -16,6 +17,8 @@ export interface SubgraphDataSourceOptions {
   breaker: BreakerOptions;
   /** The router's pooled, replica-spreading HTTP client. */
   client: SubgraphClient;
+  /** Serves entity fetches of cacheable operations from memory where it can. */
+  entityCache?: EntityCache;
 }
 
 export const UNAVAILABLE_MESSAGE = 'A service needed for this field is unavailable; try again shortly';
@@ -85,7 +88,12 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     return response.body as GatewayGraphQLResponse;
   }
 
-  override async process(options: Options): Promise<GatewayGraphQLResponse> {
+  override process(options: Options): Promise<GatewayGraphQLResponse> {
+    return this.options.entityCache?.resolve(this.options.name, options, (subset) => this.fetch(subset)) ?? this.fetch(options);
+  }
+
+  /** One call through the breaker; a failure answers as if each field asked for were null, with an error at each. */
+  private async fetch(options: Options): Promise<GatewayGraphQLResponse> {
     const context = 'context' in options ? options.context : undefined;
     const started = process.hrtime.bigint();
     const { subgraphFetchDuration, subgraphFetchErrors } = this.options.metrics;

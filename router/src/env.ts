@@ -46,9 +46,15 @@ export const routerEnvSchema = baseEnvSchema
     // A full 100-product catalog page with variants, stock and facets costs about 16,600.
     MAX_COST: z.coerce.number().int().positive().default(25_000),
     /** Admins run heavier reports and back-office pages. */
-    /** Anonymous catalog answers cached in Redis this long at most (shared by replicas, invalidated by writes through the router); 0 turns the cache off. */
-    RESPONSE_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
     ADMIN_MAX_COST: z.coerce.number().int().positive().default(250_000),
+    /**
+     * Anonymous catalog answers cached in Redis this long at most (shared by replicas, invalidated by writes
+     * through the router); 0 turns the cache off. The same bound holds for the entities such answers are
+     * built from, kept in each router process's memory.
+     */
+    RESPONSE_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
+    /** Entities (e.g. a variant's stock) each router process keeps for anonymous catalog reads at most. */
+    ENTITY_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).default(20_000),
     MAX_TOKENS: z.coerce.number().int().positive().default(2_000),
     MAX_DIRECTIVES: z.coerce.number().int().positive().default(20),
     /** Comma-separated browser origins allowed to call the router (e.g. https://shop.example.com). */

@@ -109,6 +109,7 @@ export function responseCachePlugin(redis: Redis, options: ResponseCacheOptions,
             const [generation, cached] = (await redis.eval(LOOKUP, 2, GENERATION_KEY, key)) as [string, string | null];
             warned = false;
             if (cached) return hit(cached);
+            contextValue.cacheGeneration = generation;
             // Waiting only on an execution that read the same generation: one begun before a write is not shared after it.
             const entryKey = `${key}:${generation}`;
             const leader = inFlight.get(entryKey);

@@ -21,6 +21,7 @@ import { allow } from 'graphql-shield';
 import { createAccessTokenVerifier } from './auth.js';
 import { authorizationPlugin } from './authorize.js';
 import { createContext, type RouterContext } from './context.js';
+import { createEntityCache } from './entityCache.js';
 import { SubgraphDataSource } from './dataSource.js';
 import type { RouterEnv } from './env.js';
 import { createLimits, hideLimitDetails } from './limits.js';
@@ -56,13 +57,18 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
     resetMs: env.SUBGRAPH_BREAKER_RESET_MS,
   };
 
+  const entityCache =
+    env.RESPONSE_CACHE_TTL_SECONDS > 0 && env.ENTITY_CACHE_MAX_ENTRIES > 0
+      ? createEntityCache({ ttlSeconds: env.RESPONSE_CACHE_TTL_SECONDS, maxEntries: env.ENTITY_CACHE_MAX_ENTRIES }, metrics.registry)
+      : undefined;
+
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(env.SUPERGRAPH_PATH, 'utf8'),
     buildService: ({ name, url }) => {
       const target = env.subgraphUrls[name] ?? url;
       if (!target) throw new Error(`no URL for subgraph ${name}`);
       subgraphUrls[name] = target;
-      const dataSource = new SubgraphDataSource({ name, url: target, signer, timeoutMs: env.SUBGRAPH_TIMEOUT_MS, logger, metrics: routerMetrics, breaker, client: subgraphHttp });
+      const dataSource = new SubgraphDataSource({ name, url: target, signer, timeoutMs: env.SUBGRAPH_TIMEOUT_MS, logger, metrics: routerMetrics, breaker, client: subgraphHttp, entityCache });
       dataSources.push(dataSource);
       return dataSource;
     },
