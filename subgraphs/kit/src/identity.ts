@@ -72,12 +72,24 @@ export interface IdentityVerifier {
 
 const roles = new Set<Role>(['ANONYMOUS', 'CUSTOMER', 'ADMIN', 'SERVICE']);
 
-/** trusted: issuer -> public key. Only the router may assert user roles. */
-export function createIdentityVerifier(audience: string, trusted: Record<string, Key>): IdentityVerifier {
+/**
+ * trusted: issuer -> public key. Only the router may assert user roles.
+ *
+ * The router signs each identity once and reuses it for minutes, so a
+ * subgraph sees the same few tokens again and again: a token that verified
+ * is remembered (at most maxCached of them) until it expires, sparing a
+ * signature check per request. Only successes are kept.
+ */
+export function createIdentityVerifier(audience: string, trusted: Record<string, Key>, maxCached = 10_000): IdentityVerifier {
+  const verified = new Map<string, { viewer: Viewer; until: number }>();
   return {
     async verify(header) {
       const match = header ? /^Bearer ([A-Za-z0-9._-]+)$/.exec(header) : null;
       if (!match?.[1]) throw new IdentityError('missing identity');
+      const token = match[1];
+      const known = verified.get(token);
+      if (known && known.until > Date.now()) return known.viewer;
+      if (known) verified.delete(token);
       try {
         // The issuer picks the key; verification then pins issuer, audience and alg.
         const claims = decodeJwt(match[1]);
@@ -93,12 +105,17 @@ export function createIdentityVerifier(audience: string, trusted: Record<string,
         if (!roles.has(role)) throw new IdentityError('bad role');
         if (role !== 'SERVICE' && payload.iss !== ROUTER_ISSUER) throw new IdentityError('only the router asserts user roles');
         if ((role === 'CUSTOMER' || role === 'ADMIN') && !payload.sub) throw new IdentityError('missing subject');
-        return {
+        const viewer: Viewer = Object.freeze({
           userId: payload.sub ?? null,
           role,
           clientIp: typeof payload.ip === 'string' ? payload.ip : null,
           issuer: payload.iss as string,
-        };
+        });
+        // Good until it expires or grows older than verification allows, whichever comes first.
+        const until = Math.min((payload.exp ?? 0) * 1000, ((payload.iat ?? 0) + IDENTITY_TTL_SECONDS * 2) * 1000);
+        if (verified.size >= maxCached) verified.clear();
+        verified.set(token, { viewer, until });
+        return viewer;
       } catch (err) {
         if (err instanceof IdentityError) throw err;
         if (err instanceof joseErrors.JOSEError) throw new IdentityError(err.code);
