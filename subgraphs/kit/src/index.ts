@@ -21,3 +21,4 @@ export * from './background.js';
 export * from './address.js';
 export * from './money.js';
 export * from './streams.js';
+export * from './selection.js';

@@ -1,4 +1,4 @@
-import { badUserInput, DateTime, pageSize, payload, requireAdmin, type Viewer, toMoney } from '@shopcart/kit';
+import { badUserInput, DateTime, pageSize, payload, requireAdmin, selects, type Viewer, toMoney } from '@shopcart/kit';
 import * as catalog from './catalog.js';
 import * as categories from './categories.js';
 import type { ProductsContext } from './context.js';
@@ -47,10 +47,10 @@ export const resolvers: Resolvers = {
       if (product && args.slug != null && product.slug !== args.slug) return null;
       return visible(ctx.viewer, product);
     },
-    products: async (_parent, args, ctx) => {
+    products: async (_parent, args, ctx, info) => {
       const first = pageSize(args.first);
       await ctx.indexLoaded;
-      const page = searchProducts(ctx.index, { query: args.query, filter: args.filter, sort: args.sort ?? 'RELEVANCE', first, after: args.after, viewer: ctx.viewer });
+      const page = searchProducts(ctx.index, { query: args.query, filter: args.filter, sort: args.sort ?? 'RELEVANCE', first, after: args.after, viewer: ctx.viewer, facets: selects(info, 'facets') });
       // Nodes are index entries: MongoDB is read only for fields they lack, one query for the page.
       const edges = page.items.map((item) => ({ cursor: item.cursor, node: item.entry }));
       return {

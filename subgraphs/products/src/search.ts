@@ -13,6 +13,8 @@ export interface SearchArgs {
   first: number;
   after?: string | null;
   viewer: Viewer;
+  /** Count facets (default true); a page that shows none skips the work. */
+  facets?: boolean;
 }
 
 export interface SearchPage {
@@ -106,9 +108,9 @@ export function searchProducts(index: SearchIndex, args: SearchArgs): SearchPage
   const order = productOrder(args.sort, terms.length > 0);
   const fingerprint = searchFingerprint(terms, filter);
   const after = args.after ? decodeProductCursor(args.after, args.sort, fingerprint, order) : null;
-  const facets = createFacetCounter(index);
+  const facets = args.facets === false ? null : createFacetCounter(index);
   const matches = compileFilter(index, filter);
-  if (!matches) return { items: [], hasNextPage: false, totalCount: 0, facets: facets.facets() };
+  if (!matches) return { items: [], hasNextPage: false, totalCount: 0, facets: facets?.facets() ?? [] };
 
   const limit = args.first + 1;
   const top: Array<Position & { entry: IndexedProduct }> = [];
@@ -116,7 +118,7 @@ export function searchProducts(index: SearchIndex, args: SearchArgs): SearchPage
   const consider = (entry: IndexedProduct, score: number) => {
     if (!matches(entry)) return;
     totalCount += 1;
-    facets.add(entry);
+    facets?.add(entry);
     const key = order.spec.key(entry, score);
     if (after && order.compare({ key, id: entry.id }, after) <= 0) return;
     if (top.length === limit && order.compare({ key, id: entry.id }, top[limit - 1]!) >= 0) return;
@@ -145,6 +147,6 @@ export function searchProducts(index: SearchIndex, args: SearchArgs): SearchPage
     items: top.slice(0, args.first).map((item) => ({ entry: item.entry, cursor: encodeProductCursor(args.sort, fingerprint, item) })),
     hasNextPage: top.length > args.first,
     totalCount,
-    facets: facets.facets(),
+    facets: facets?.facets() ?? [],
   };
 }

@@ -147,6 +147,17 @@ describe('facets', () => {
     ]);
   });
 
+  it('are counted when asked for through a fragment, and a page without them is the same page', async () => {
+    const query = `query ($first: Int) { products(first: $first) { ...Page } }
+      fragment Page on ProductConnection { totalCount nodes { id } ... on ProductConnection { facets { name values { value count } } } }`;
+    const withFacets = await p.anonymous(query, { first: 3 });
+    expect(withFacets.errors).toBeUndefined();
+    expect(withFacets.data.products.facets.find((f: { name: string }) => f.name === 'brand').values[0]).toEqual({ value: 'Sonic', count: 3 });
+    const plain = await p.anonymous('query ($first: Int) { products(first: $first) { totalCount nodes { id } } }', { first: 3 });
+    expect(plain.errors).toBeUndefined();
+    expect(plain.data.products).toEqual({ totalCount: withFacets.data.products.totalCount, nodes: withFacets.data.products.nodes });
+  });
+
   it('follow the filter', async () => {
     const { facets } = await search({ filter: { brands: ['sonic'] } });
     expect(facets.find((f) => f.name === 'brand')?.values).toEqual([{ value: 'Sonic', count: 3 }]);
