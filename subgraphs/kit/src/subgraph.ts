@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
@@ -55,8 +55,15 @@ export async function createSubgraphServer<TContext extends BaseSubgraphContext>
     introspection: false,
     includeStacktraceInErrorResponses: false,
     formatError: (formatted) => maskError(formatted, extraCodes),
-    // No usage reporting anywhere, so no per-field traces for the router either.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), operationMetricsPlugin<TContext>(options.metrics), ...(options.plugins ?? [])],
+    // No usage reporting anywhere, so no per-field traces for the router either. No subgraph sets
+    // cache hints, and the cache-control plugin's per-field hook made Apollo Server wrap every resolver.
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      operationMetricsPlugin<TContext>(options.metrics),
+      ...(options.plugins ?? []),
+    ],
   });
   await apollo.start();
   const http = createHttpServer<TContext>({
