@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startBenchStack } from './benchStack.js';
-import { startGateway, type Gateway, type GatewayKind } from './gateways.js';
+import { buildGateways, startGateway, type Gateway, type GatewayKind } from './gateways.js';
 import { ensureK6 } from './k6.js';
 import { renderMarkdown, type BenchReport } from './report.js';
 import { loadFixtures, type BenchContext, type ScenarioResult } from './benchContext.js';
@@ -29,8 +29,8 @@ const { values } = parseArgs({
     'cart-rate': { type: 'string', default: '500' },
     scenarios: { type: 'string', default: '1,2,3,4,5,6,7' },
     gateways: { type: 'string', default: 'ours,stock,hive' },
-    // The router as it should deploy: a worker per core, anonymous catalog answers cached 5 s at most.
-    'router-entry': { type: 'string', default: 'router/src/cluster.ts' },
+    // The router as it deploys: compiled, one process per replica, anonymous catalog answers cached 5 s at most.
+    'router-entry': { type: 'string', default: 'router/dist/index.js' },
     'router-env': { type: 'string', default: 'RESPONSE_CACHE_TTL_SECONDS=5' },
     out: { type: 'string', default: fileURLToPath(new URL('.', import.meta.url)) },
     verbose: { type: 'boolean', default: false },
@@ -51,6 +51,7 @@ async function main(): Promise<number> {
   const k6 = ensureK6(log);
   const k6Version = execFileSync(k6, ['version']).toString().split(' ')[1] ?? 'unknown';
   const workDir = mkdtempSync(join(tmpdir(), 'shopcart-bench-k6-'));
+  buildGateways(log, values['router-entry']);
   const stack = await startBenchStack({ size: Number(values.size), log, verbose: values.verbose });
   const gateways: Partial<Record<GatewayKind, Gateway>> = {};
   const tearDown = async () => {
