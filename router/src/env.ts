@@ -19,6 +19,25 @@ export const routerEnvSchema = baseEnvSchema
     /** The GraphiQL IDE on GET /graphql for browsers: a static page, all authority comes from the pasted token. */
     PLAYGROUND: booleanFlag.default(true),
     SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+    /**
+     * Per-subgraph exceptions to SUBGRAPH_TIMEOUT_MS, as name=ms pairs. A checkout waits for a payment
+     * provider, so orders gets the whole request's budget by default.
+     */
+    SUBGRAPH_TIMEOUTS: z
+      .string()
+      .default('orders=15000')
+      .transform((value, ctx) => {
+        const timeouts: Record<string, number> = {};
+        for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+          const match = /^([a-z][a-z0-9-]*)=(\d+)$/.exec(pair);
+          if (!match || Number(match[2]) <= 0) {
+            ctx.addIssue({ code: 'custom', message: `expected name=milliseconds pairs, e.g. orders=15000 (got "${pair}")` });
+            return z.NEVER;
+          }
+          timeouts[match[1]!] = Number(match[2]);
+        }
+        return timeouts;
+      }),
     /** Bound on one whole client request: later subgraph calls get only what is left of it. */
     ROUTER_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
     /** Per-subgraph circuit breaker: opens above this failure percentage... */

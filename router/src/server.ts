@@ -68,7 +68,7 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
       const target = env.subgraphUrls[name] ?? url;
       if (!target) throw new Error(`no URL for subgraph ${name}`);
       subgraphUrls[name] = target;
-      const dataSource = new SubgraphDataSource({ name, url: target, signer, timeoutMs: env.SUBGRAPH_TIMEOUT_MS, logger, metrics: routerMetrics, breaker, client: subgraphHttp, entityCache });
+      const dataSource = new SubgraphDataSource({ name, url: target, signer, timeoutMs: env.SUBGRAPH_TIMEOUTS[name] ?? env.SUBGRAPH_TIMEOUT_MS, logger, metrics: routerMetrics, breaker, client: subgraphHttp, entityCache });
       dataSources.push(dataSource);
       return dataSource;
     },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startPlatform, type Platform } from '../../scripts/harness.js';
 import { UNAVAILABLE_MESSAGE } from '../src/dataSource.js';
+import { loadRouterEnv } from '../src/env.js';
 import { CATALOG_PAGE, median, metricValue, startFlakySubgraph, timedGql, type FlakySubgraph } from './support/resilience.js';
 import { startReplicas, type Replica } from './support/routers.js';
 
@@ -114,5 +115,28 @@ describe('a subgraph that stops answering', () => {
     } finally {
       inventory.mode = 'pass';
     }
+  });
+
+  it('gives a subgraph named in SUBGRAPH_TIMEOUTS its own, longer budget', async () => {
+    const replicas = await startReplicas(platform, 1, { INVENTORY_URL: inventory.url, SUBGRAPH_TIMEOUT_MS: '500', SUBGRAPH_TIMEOUTS: 'inventory=3000' });
+    stops.push(replicas.stop);
+    inventory.mode = 'slow';
+    inventory.delayMs = 1_000;
+    try {
+      const r = await timedGql(replicas.replicas[0]!.url, CATALOG_PAGE);
+      expect(r.body.errors).toBeUndefined();
+      expect(stockOf(r.body)).toEqual(Array.from({ length: variants }, () => ({ available: 5 })));
+      expect(r.ms).toBeGreaterThanOrEqual(1_000);
+    } finally {
+      inventory.mode = 'pass';
+    }
+  });
+
+  it('refuses SUBGRAPH_TIMEOUTS it cannot read, naming the variable', () => {
+    for (const bad of ['orders', 'orders=0', 'orders=fast', 'Orders=1000']) {
+      expect(() => loadRouterEnv({ ...platform.env, SUBGRAPH_TIMEOUTS: bad })).toThrowError(/SUBGRAPH_TIMEOUTS/);
+    }
+    expect(loadRouterEnv({ ...platform.env }).SUBGRAPH_TIMEOUTS).toEqual({ orders: 15_000 });
+    expect(loadRouterEnv({ ...platform.env, SUBGRAPH_TIMEOUTS: 'orders=20000, payments=8000' }).SUBGRAPH_TIMEOUTS).toEqual({ orders: 20_000, payments: 8_000 });
   });
 });
