@@ -49,8 +49,8 @@ export interface ComposeCheck {
   root: string;
 }
 
-/** Variables every process may be given that no schema lists. */
-const PLATFORM_VARIABLES = ['APOLLO_TELEMETRY_DISABLED'];
+/** Variables every process may be given that no schema lists: read by the runtime, not the service's loader. */
+const PLATFORM_VARIABLES = ['APOLLO_TELEMETRY_DISABLED', 'NODE_OPTIONS'];
 const SECRET_NAME = /(KEY|SECRET|PASSWORD|CREDENTIALS?)$/;
 const REQUIRED_REFERENCE = /^\$\{([A-Z0-9_]+):\?[^}]*\}$/;
 
