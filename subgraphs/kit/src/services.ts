@@ -1,3 +1,4 @@
+import { Agent, request } from 'undici';
 import { z } from 'zod';
 import { graphqlError } from './errors.js';
 import {
@@ -61,6 +62,14 @@ export class ServiceCallError extends Error {
   }
 }
 
+/**
+ * Keep-alive connections shared by every service client in the process.
+ * Calls go through undici's dispatcher API rather than fetch: one POST of a
+ * JSON string and one JSON answer, without fetch's Request, Headers and web
+ * streams, which cost the cart more CPU per add than the calls themselves.
+ */
+const servicePool = new Agent({ connections: 64, keepAliveTimeout: 4_000 });
+
 export function createServiceClient(options: {
   callee: string;
   url: string;
@@ -74,7 +83,7 @@ export function createServiceClient(options: {
       const token = await options.signer.sign(options.callee, { userId: null, role: 'SERVICE', clientIp: null });
       let body: { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> };
       try {
-        const response = await fetch(options.url, {
+        const response = await request(options.url, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
@@ -83,8 +92,9 @@ export function createServiceClient(options: {
           },
           body: JSON.stringify({ query, variables }),
           signal: AbortSignal.timeout(timeoutMs),
+          dispatcher: servicePool,
         });
-        body = (await response.json()) as typeof body;
+        body = JSON.parse(await response.body.text()) as typeof body;
       } catch (err) {
         options.logger.warn({ callee: options.callee, err: err instanceof Error ? err.message : String(err) }, 'service call failed');
         throw graphqlError('SERVICE_UNAVAILABLE', 'A service needed for this request is unavailable; try again shortly');
