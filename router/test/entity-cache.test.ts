@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { listen } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { postGraphQL, startPlatform, type Platform } from '../../scripts/harness.js';
 import { createEntityCache } from '../src/entityCache.js';
-import { loadRouterEnv } from '../src/env.js';
-import { createRouter, type RouterService } from '../src/server.js';
-import { metricValue } from './support/resilience.js';
 import { Registry } from 'prom-client';
+import { metricValue } from './support/resilience.js';
+import { startReplicas, type Replica } from './support/routers.js';
 
 /**
  * The entity cache: stock a catalog page shows comes from the router's
@@ -20,7 +18,8 @@ let admin: string;
 let customer: string;
 const skus: string[] = [];
 const tag = randomBytes(3).toString('hex');
-const replicas: Array<{ url: string; base: string; service: RouterService }> = [];
+let replicas: Replica[] = [];
+let stopReplicas: (() => Promise<void>) | undefined;
 
 // `first` differs per read so the response cache never answers: every read runs the plan.
 const PAGE = `query Page($query: String, $first: Int) { products(query: $query, first: $first) { nodes { title variants { sku inventory { available inStock } } } } }`;
@@ -34,7 +33,7 @@ async function page(url: string, token?: string) {
   return { response, stock };
 }
 
-const lookups = async (base: string, result: 'hit' | 'miss') => (await metricValue(base, 'router_entity_cache_lookups_total', { subgraph: 'inventory', result })) ?? 0;
+const lookups = async (url: string, result: 'hit' | 'miss') => (await metricValue(url, 'router_entity_cache_lookups_total', { subgraph: 'inventory', result })) ?? 0;
 
 beforeAll(async () => {
   platform = await startPlatform({ mongoUrl: inject('mongoUrl'), redisUrl: inject('redisUrl'), subgraphs: ['users', 'inventory', 'products'] });
@@ -51,46 +50,37 @@ beforeAll(async () => {
     { token: admin },
   );
   expect(created.data.createProduct.userErrors).toEqual([]);
-  const prefix = `ec-${randomBytes(4).toString('hex')}:`;
-  for (let i = 0; i < 2; i += 1) {
-    const env = loadRouterEnv({ ...platform.env, REDIS_KEY_PREFIX: prefix, RESPONSE_CACHE_TTL_SECONDS: '30' });
-    const service = await createRouter(env);
-    const port = await listen(service.http.server, 0, '127.0.0.1');
-    replicas.push({ url: `http://127.0.0.1:${port}/graphql`, base: `http://127.0.0.1:${port}`, service });
-  }
+  ({ replicas, stop: stopReplicas } = await startReplicas(platform, 2, { RESPONSE_CACHE_TTL_SECONDS: '30' }));
   // Search indexes follow writes asynchronously.
   for (let i = 0; i < 50 && Object.keys((await page(replicas[0]!.url)).stock).length < 2; i += 1) await new Promise((r) => setTimeout(r, 100));
 }, 120_000);
 
 afterAll(async () => {
-  for (const { service } of replicas) {
-    await service.http.shutdown(500);
-    await service.close();
-  }
+  await stopReplicas?.();
   await platform?.stop();
 });
 
 describe('entity cache', () => {
   it('answers stock seen before from memory, with the same answer as the subgraph', async () => {
-    const { url, base } = replicas[0]!;
+    const { url } = replicas[0]!;
     const first = await page(url);
     expect(first.response.errors).toBeUndefined();
     expect(first.stock).toEqual({ [skus[0]!]: 3, [skus[1]!]: 4 });
-    const hitsBefore = await lookups(base, 'hit');
-    const missesBefore = await lookups(base, 'miss');
+    const hitsBefore = await lookups(url, 'hit');
+    const missesBefore = await lookups(url, 'miss');
     const second = await page(url);
     expect(second.response.headers.get('x-response-cache')).toBeNull();
     expect(second.stock).toEqual(first.stock);
-    expect(await lookups(base, 'hit')).toBe(hitsBefore + 2);
-    expect(await lookups(base, 'miss')).toBe(missesBefore);
+    expect(await lookups(url, 'hit')).toBe(hitsBefore + 2);
+    expect(await lookups(url, 'miss')).toBe(missesBefore);
   });
 
   it('is not used for a signed-in caller', async () => {
-    const { url, base } = replicas[0]!;
-    const before = [await lookups(base, 'hit'), await lookups(base, 'miss')];
+    const { url } = replicas[0]!;
+    const before = [await lookups(url, 'hit'), await lookups(url, 'miss')];
     const read = await page(url, customer);
     expect(read.stock).toEqual({ [skus[0]!]: 3, [skus[1]!]: 4 });
-    expect([await lookups(base, 'hit'), await lookups(base, 'miss')]).toEqual(before);
+    expect([await lookups(url, 'hit'), await lookups(url, 'miss')]).toEqual(before);
   });
 
   it('shows stock written through one replica on the next read through another', async () => {
@@ -99,9 +89,9 @@ describe('entity cache', () => {
     const written = await postGraphQL<any>(replicas[1]!.url, 'mutation ($sku: String!) { setInventory(sku: $sku, available: 9) { userErrors { code } } }', { sku: skus[0] }, { token: admin });
     expect(written.errors).toBeUndefined();
     expect(written.data.setInventory.userErrors).toEqual([]);
-    const missesBefore = await lookups(replicas[0]!.base, 'miss');
+    const missesBefore = await lookups(replicas[0]!.url, 'miss');
     expect((await page(replicas[0]!.url)).stock).toEqual({ [skus[0]!]: 9, [skus[1]!]: 4 });
-    expect(await lookups(replicas[0]!.base, 'miss')).toBe(missesBefore + 2);
+    expect(await lookups(replicas[0]!.url, 'miss')).toBe(missesBefore + 2);
     expect((await page(replicas[1]!.url)).stock).toEqual({ [skus[0]!]: 9, [skus[1]!]: 4 });
   });
 

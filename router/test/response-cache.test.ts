@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { listen } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { postGraphQL, startPlatform, type Platform } from '../../scripts/harness.js';
-import { loadRouterEnv } from '../src/env.js';
-import { createRouter, type RouterService } from '../src/server.js';
+import { startReplicas, type Replica } from './support/routers.js';
 
 /**
  * The response cache: anonymous catalog answers shared by every replica
@@ -14,7 +12,8 @@ let platform: Platform;
 let admin: string;
 let variantId: string;
 let productId: string;
-const replicas: Array<{ url: string; service: RouterService }> = [];
+let replicas: Replica[] = [];
+let stopReplicas: (() => Promise<void>) | undefined;
 
 const PAGE = 'query Page($id: ID!) { product(id: $id) { id title variants { id price { amount } } } }';
 
@@ -36,19 +35,11 @@ beforeAll(async () => {
   expect(created.data.createProduct.userErrors).toEqual([]);
   productId = created.data.createProduct.product.id;
   variantId = created.data.createProduct.product.variants[0].id;
-  const prefix = `rc-${randomBytes(4).toString('hex')}:`;
-  for (let i = 0; i < 2; i += 1) {
-    const env = loadRouterEnv({ ...platform.env, REDIS_KEY_PREFIX: prefix, RESPONSE_CACHE_TTL_SECONDS: '30' });
-    const service = await createRouter(env);
-    replicas.push({ url: `http://127.0.0.1:${await listen(service.http.server, 0, '127.0.0.1')}/graphql`, service });
-  }
+  ({ replicas, stop: stopReplicas } = await startReplicas(platform, 2, { RESPONSE_CACHE_TTL_SECONDS: '30' }));
 }, 120_000);
 
 afterAll(async () => {
-  for (const { service } of replicas) {
-    await service.http.shutdown(500);
-    await service.close();
-  }
+  await stopReplicas?.();
   await platform?.stop();
 });
 
