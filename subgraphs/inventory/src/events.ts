@@ -1,4 +1,4 @@
-import { startBackgroundTask, type BackgroundTask, type Logger, type Redis } from '@shopcart/kit';
+import { STOCK_LEVELS_STREAM, startBackgroundTask, type BackgroundTask, type Logger, type Redis } from '@shopcart/kit';
 import { withStock, type StockDeps } from './stock.js';
 
 /**
@@ -20,7 +20,8 @@ import { withStock, type StockDeps } from './stock.js';
  *           a newer one: consumers keep, per SKU, the highest version seen and
  *           ignore entries with a version at or below it.
  * Consumers: products keeps a denormalised in-stock flag for search filters
- *           and facets (read with a consumer group or XREAD from a stored id).
+ *           and facets (a consumer group); the cart keeps the levels it has
+ *           checked adds against (XREAD from the newest id, catalogFeed.ts).
  *
  * How nothing is lost: the write that changes a level also increments its
  * version and flags the document (needsPublish). The publisher, right after a
@@ -28,7 +29,7 @@ import { withStock, type StockDeps } from './stock.js';
  * stream and only then records the published version with a conditional
  * update, so a failed or interrupted publish is simply published again.
  */
-export const STOCK_LEVELS_STREAM = 'stock-levels';
+export { STOCK_LEVELS_STREAM };
 export const STOCK_LEVELS_MAX_LEN = 100_000;
 const PUBLISH_BATCH = 500;
 

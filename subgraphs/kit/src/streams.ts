@@ -2,6 +2,14 @@ import { hostname } from 'node:os';
 import type { Logger } from './logger.js';
 import { waitForRedis, type Redis } from './redis.js';
 
+/**
+ * Streams one service publishes and others read, named once here. Their
+ * entry formats are documented where they are published: stock-levels in
+ * inventory's events.ts, catalog-changes in products' catalogChanges.ts.
+ */
+export const STOCK_LEVELS_STREAM = 'stock-levels';
+export const CATALOG_CHANGES_STREAM = 'catalog-changes';
+
 /** An entry as XREADGROUP and XAUTOCLAIM return it (fields null when the entry was trimmed). */
 type StreamEntry = [id: string, fields: string[] | null];
 
@@ -112,6 +120,139 @@ export function startStreamConsumer<E>(options: StreamConsumerOptions<E>): Strea
     async stop() {
       stopped = true;
       wake?.();
+      reader.disconnect();
+      await loop;
+    },
+  };
+}
+
+/** Stream ids are "ms-seq"; compared as numbers, not strings. */
+export function compareStreamIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
+  const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
+  return am === bm ? Number(as - bs) : am < bm ? -1 : 1;
+}
+
+/** An entry's field list as a map. */
+export function streamFields(fields: string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
+  return map;
+}
+
+export interface StreamFollower {
+  /** Resolves after the first reset: from then on every entry is applied. */
+  loaded: Promise<void>;
+  /** Whether everything published up to about one block ago has been applied. */
+  isCurrent(): boolean;
+  stop(): Promise<void>;
+}
+
+export interface StreamFollowerOptions {
+  redis: Redis;
+  streams: readonly string[];
+  /** Names the reader's connection and its log lines. */
+  name: string;
+  logger: Logger;
+  /**
+   * Runs at start and whenever entries may have been missed (a failed read,
+   * entries trimmed before they were read): the reader must bring its state
+   * up to date by other means, or drop it. Entries after the newest id seen
+   * just before this call are applied afterwards.
+   */
+  reset: () => Promise<void>;
+  apply: (stream: string, fields: Map<string, string>) => void;
+  blockMs?: number;
+  batch?: number;
+}
+
+/**
+ * Follows streams with XREAD from the last id seen, without a consumer
+ * group: every replica of the reader needs every entry (caches kept in step
+ * with another service's changes). Readers order entries by versions they
+ * carry, so the overlap between a reset and the entries after it is
+ * harmless. When the streams cannot be read for a block plus 2 s the
+ * follower stops being current and resets once reads work again, so a
+ * reader that checks isCurrent() never answers from state older than that.
+ */
+export function startStreamFollower(options: StreamFollowerOptions): StreamFollower {
+  const { redis, streams, name, logger } = options;
+  const blockMs = options.blockMs ?? 1_000;
+  const batch = options.batch ?? 1_000;
+  const followTimeoutMs = blockMs + 2_000;
+  const reader = redis.duplicate({ connectionName: `${name}-${hostname()}-${process.pid}`, commandTimeout: blockMs + 5_000 });
+  reader.on('error', (err: Error) => logger.warn({ err: err.message, follower: name }, 'stream follower error'));
+  const lastIds = new Map(streams.map((stream) => [stream, '0-0']));
+  const prefix = redis.options.keyPrefix ?? '';
+  let stopped = false;
+  let current = false;
+  let lastHeard = 0;
+  let markLoaded: () => void = () => {};
+  const loaded = new Promise<void>((resolve) => (markLoaded = resolve));
+
+  async function reset(): Promise<void> {
+    current = false;
+    for (const stream of streams) {
+      const newest = (await reader.xrevrange(stream, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+      lastIds.set(stream, newest[0]?.[0] ?? '0-0');
+    }
+    await options.reset();
+    current = true;
+    lastHeard = Date.now();
+  }
+
+  /** Streams are capped: entries past our position may have been trimmed unread. */
+  async function missedEntries(stream: string): Promise<boolean> {
+    const oldest = (await reader.xrange(stream, '-', '+', 'COUNT', 1)) as Array<[string, string[]]>;
+    const lastId = lastIds.get(stream)!;
+    return oldest.length > 0 && lastId !== '0-0' && compareStreamIds(oldest[0]![0], lastId) > 0;
+  }
+
+  const loop = (async () => {
+    let needsReset = true;
+    let behind: string[] = [];
+    while (!stopped) {
+      try {
+        if (reader.status !== 'ready') await waitForRedis(reader);
+        let missed = false;
+        for (const stream of behind) if (await missedEntries(stream)) missed = true;
+        if (needsReset || missed) {
+          await reset();
+          needsReset = false;
+          markLoaded();
+        }
+        const reply = (await reader.xread('COUNT', batch, 'BLOCK', blockMs, 'STREAMS', ...streams, ...streams.map((s) => lastIds.get(s)!))) as Array<
+          [string, Array<[string, string[]]>]
+        > | null;
+        lastHeard = Date.now();
+        behind = [];
+        for (const [key, entries] of reply ?? []) {
+          // XREAD answers with the key as stored, keyPrefix included.
+          const stream = streams.find((s) => key === `${prefix}${s}`);
+          if (!stream) continue;
+          for (const [id, fields] of entries) {
+            lastIds.set(stream, id);
+            options.apply(stream, streamFields(fields));
+          }
+          if (entries.length === batch) behind.push(stream);
+        }
+      } catch (err) {
+        if (stopped) break;
+        // Redis may have been flushed or restarted meanwhile: the stream's ids say nothing about what was missed.
+        needsReset = true;
+        current = false;
+        logger.warn({ err: err instanceof Error ? err.message : String(err), follower: name }, 'following streams failed; resetting');
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+  })();
+
+  return {
+    loaded,
+    isCurrent: () => current && Date.now() - lastHeard < followTimeoutMs,
+    async stop() {
+      stopped = true;
+      current = false;
       reader.disconnect();
       await loop;
     },

@@ -1,4 +1,4 @@
-import { ensureConsumerGroup as ensureGroup, startStreamConsumer, type Logger, type Redis, type StreamConsumer } from '@shopcart/kit';
+import { ensureConsumerGroup as ensureGroup, STOCK_LEVELS_STREAM, startStreamConsumer, type Logger, type Redis, type StreamConsumer } from '@shopcart/kit';
 import type { Types } from 'mongoose';
 import type { CatalogDeps } from './catalog.js';
 import { fetchByIds, nextRevision, type ProductDoc } from './model.js';
@@ -16,7 +16,7 @@ import { fetchByIds, nextRevision, type ProductDoc } from './model.js';
  * every replica's index picks up (catalogSync.ts).
  */
 
-export const STOCK_STREAM = 'stock-levels';
+export const STOCK_STREAM = STOCK_LEVELS_STREAM;
 export const CONSUMER_GROUP = 'products';
 const BATCH = 500;
 
