@@ -34,8 +34,8 @@ export class StockLevelCache {
   }
 
   /** The level to answer with, or undefined when the database must be asked. */
-  get(sku: string): number | undefined {
-    return this.usable ? this.levels.get(sku)?.available : undefined;
+  get(sku: string): CachedLevel | undefined {
+    return this.usable ? this.levels.get(sku) : undefined;
   }
 
   apply(sku: string, available: number, version: number): void {

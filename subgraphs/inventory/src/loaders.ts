@@ -7,7 +7,7 @@ export function createLoaders(inventory: Pick<StockDeps, 'models' | 'levels'>) {
     // Every variant and product of one query-plan fetch in one find; unknown SKUs have 0.
     stockBySku: new DataLoader<string, number>(async (skus) => {
       const levels = await readLevels(inventory, skus);
-      return skus.map((sku) => levels.get(sku) ?? 0);
+      return skus.map((sku) => levels.get(sku)?.available ?? 0);
     }),
   };
 }

@@ -1,6 +1,6 @@
 import { DomainError, badUserInput, type KeyedLock } from '@shopcart/kit';
 import { mongo } from 'mongoose';
-import type { StockLevelCache } from './levelCache.js';
+import type { CachedLevel, StockLevelCache } from './levelCache.js';
 import type { InventoryModels, ReservationLine } from './model.js';
 
 export const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -203,8 +203,8 @@ const writeErrorsOf = (err: mongo.MongoBulkWriteError): readonly mongo.WriteErro
  * Sellable units per SKU, for reads only; SKUs inventory has never heard of
  * have none. The level cache answers what it holds, the rest is one query.
  */
-export async function readLevels(deps: Pick<StockDeps, 'models' | 'levels'>, skus: readonly string[]): Promise<Map<string, number>> {
-  const levels = new Map<string, number>();
+export async function readLevels(deps: Pick<StockDeps, 'models' | 'levels'>, skus: readonly string[]): Promise<Map<string, CachedLevel>> {
+  const levels = new Map<string, CachedLevel>();
   const misses: string[] = [];
   for (const sku of new Set(skus.filter(isValidSku))) {
     const cached = deps.levels.get(sku);
@@ -215,14 +215,15 @@ export async function readLevels(deps: Pick<StockDeps, 'models' | 'levels'>, sku
   // batchSize: the whole batch in the first reply, one round trip however many SKUs.
   const docs = await deps.models.Stock.find({ sku: { $in: misses } }, { _id: 0, sku: 1, available: 1, version: 1 }).batchSize(misses.length + 1).lean();
   for (const doc of docs) {
-    levels.set(doc.sku, doc.available);
+    levels.set(doc.sku, { available: doc.available, version: doc.version });
     deps.levels.apply(doc.sku, doc.available, doc.version);
   }
   return levels;
 }
 
-export async function stockLevels(deps: Pick<StockDeps, 'models' | 'levels'>, skus: readonly string[]): Promise<Array<{ sku: string; available: number }>> {
+/** Version 0 for a SKU inventory has never stocked: any level it is later given is newer. */
+export async function stockLevels(deps: Pick<StockDeps, 'models' | 'levels'>, skus: readonly string[]): Promise<Array<{ sku: string; available: number; version: number }>> {
   if (skus.length > MAX_LEVELS_PER_CALL) throw badUserInput(`At most ${MAX_LEVELS_PER_CALL} SKUs per call`, ['skus']);
   const levels = await readLevels(deps, skus);
-  return skus.map((sku) => ({ sku, available: levels.get(sku) ?? 0 }));
+  return skus.map((sku) => ({ sku, available: levels.get(sku)?.available ?? 0, version: levels.get(sku)?.version ?? 0 }));
 }
