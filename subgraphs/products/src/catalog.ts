@@ -1,6 +1,7 @@
 import { DomainError, type Logger } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import type { ProductInput, ProductUpdateInput } from './__generated__/resolvers-types.js';
+import type { AnnounceChange } from './catalogChanges.js';
 import { categoryPath } from './categories.js';
 import type { InitialStock, StockLevel } from './initialStock.js';
 import { fetchByIds, isDuplicateKey, nextRevision, objectIdOrNull, type ProductDoc, type ProductsModels, type VariantRecord } from './model.js';
@@ -14,6 +15,8 @@ export interface CatalogDeps {
   /** ISO 4217 code of every price (CATALOG_CURRENCY). */
   currency: string;
   initialStock: InitialStock;
+  /** Tells services that cache product facts (the cart) that a product changed. */
+  announce: AnnounceChange;
   logger: Logger;
 }
 
@@ -159,6 +162,7 @@ export async function writeProduct(deps: CatalogDeps, id: string, compute: (curr
     if (matched === 0) continue;
     const updated = await models.Product.findById(current._id).lean<ProductDoc>();
     if (updated) index.upsertProduct(updated);
+    deps.announce(String(current._id), revision);
     return updated ?? current;
   }
   throw new Error('product kept changing; update abandoned');

@@ -104,6 +104,7 @@ export const resolvers: Resolvers = {
     },
     priceRange: (product) => ({ min: toMoney(product.priceMin, product.currency), max: toMoney(product.priceMax, product.currency) }),
     createdAt: (product) => (isDoc(product) ? product.createdAt : new Date(product.createdAt)),
+    revision: async (product, _args, ctx) => (await docOf(product, ctx))?.revision ?? 0,
   },
   ProductVariant: {
     __resolveReference: (reference, ctx) => findVariant(ctx, reference as { id?: string; sku?: string }),

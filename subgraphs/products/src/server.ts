@@ -11,6 +11,7 @@ import {
 import type { Connection } from 'mongoose';
 import { startAvailabilityConsumer } from './availability.js';
 import type { CatalogDeps } from './catalog.js';
+import { createChangeAnnouncer } from './catalogChanges.js';
 import { startCatalogSync, type CatalogSync } from './catalogSync.js';
 import { createContext, type ProductsContext } from './context.js';
 import type { ProductsEnv } from './env.js';
@@ -53,7 +54,7 @@ export async function createProductsService(env: ProductsEnv, logger: Logger = c
   const inventory = signer ? createServiceClient({ callee: 'inventory', url: env.INVENTORY_URL, signer, logger }) : null;
   const initialStock = createInitialStock({ models, client: inventory, logger, retryMs: env.PENDING_STOCK_RETRY_MS });
   const index = new SearchIndex();
-  const catalog: CatalogDeps = { models, index, currency: env.CATALOG_CURRENCY, initialStock, logger };
+  const catalog: CatalogDeps = { models, index, currency: env.CATALOG_CURRENCY, initialStock, announce: createChangeAnnouncer(redis, logger), logger };
   // The index loads in the background: the server answers /health at once and /ready once it is loaded.
   const sync = startCatalogSync({ models, index, intervalMs: env.CATALOG_SYNC_MS, settleMs: env.CATALOG_SYNC_SETTLE_MS, logger });
   const availability = startAvailabilityConsumer({ redis, deps: catalog, logger });
