@@ -253,7 +253,7 @@ export async function checkoutCart(
   const cart = await deps.store.get(id);
   if (!cart) return null;
   if (cart.ownerId && cart.ownerId !== userId) throw forbidden('This cart belongs to another customer');
-  const facts = await loaders.variant.loadMany(cart.lines.map((line) => line.variantId));
+  const facts = await loaders.currentVariant.loadMany(cart.lines.map((line) => line.variantId));
   let total = 0;
   let currency = deps.currency;
   const lines = cart.lines.map((line, index): CheckoutLineView => {

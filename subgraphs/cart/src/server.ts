@@ -18,6 +18,7 @@ import {
 import { Counter } from 'prom-client';
 import type { CartDeps } from './cart.js';
 import { createCatalog } from './catalog.js';
+import { CatalogCache } from './catalogCache.js';
 import { createContext, type CartContext } from './context.js';
 import type { CartEnv } from './env.js';
 import { resolvers } from './resolvers.js';
@@ -31,6 +32,8 @@ export interface CartService extends Runnable {
   logger: Logger;
   /** What the domain functions run with (tests call them directly). */
   carts: CartDeps;
+  /** null when CART_CATALOG_CACHE_TTL_MS is 0. */
+  catalogCache: CatalogCache | null;
 }
 
 /** Connects Redis and builds the cart subgraph; the caller decides where to listen. */
@@ -43,9 +46,25 @@ export async function createCartService(env: CartEnv, logger: Logger = createLog
   const signer = await createServiceSigner(SUBGRAPH_NAME, env.SERVICE_PRIVATE_KEY);
   const client = (callee: string, url: string) => (signer ? createServiceClient({ callee, url, signer, logger, timeoutMs: env.CATALOG_TIMEOUT_MS }) : null);
 
+  // Follows the streams on the cart's Redis: products and inventory must publish there (same REDIS_URL and REDIS_KEY_PREFIX).
+  const cache =
+    env.CART_CATALOG_CACHE_TTL_MS > 0
+      ? new CatalogCache({
+          redis,
+          logger,
+          maxEntries: env.CART_CATALOG_CACHE_ENTRIES,
+          ttlMs: env.CART_CATALOG_CACHE_TTL_MS,
+          lookups: new Counter({
+            name: 'cart_catalog_cache_lookups_total',
+            help: 'Variant and stock lookups by the cart, answered from its stream-fed cache (hit) or by products/inventory (miss)',
+            labelNames: ['kind', 'outcome'] as const,
+            registers: [metrics.registry],
+          }),
+        })
+      : null;
   const carts: CartDeps = {
     store: createCartStore(redis, { guestTtlMs: env.GUEST_CART_TTL_DAYS * 86_400_000, logger }),
-    catalog: createCatalog({ products: client('products', env.PRODUCTS_URL), inventory: client('inventory', env.INVENTORY_URL), logger }),
+    catalog: createCatalog({ products: client('products', env.PRODUCTS_URL), inventory: client('inventory', env.INVENTORY_URL), logger, cache }),
     currency: env.CATALOG_CURRENCY,
     changes: new Counter({
       name: 'cart_changes_total',
@@ -75,7 +94,9 @@ export async function createCartService(env: CartEnv, logger: Logger = createLog
     redis,
     logger,
     carts,
+    catalogCache: cache,
     async close() {
+      await cache?.stop();
       redis.disconnect();
     },
   };

@@ -10,6 +10,8 @@ describe('cart configuration', () => {
       GUEST_CART_TTL_DAYS: 30,
       CATALOG_CURRENCY: 'USD',
       CATALOG_TIMEOUT_MS: 2_000,
+      CART_CATALOG_CACHE_TTL_MS: 60_000,
+      CART_CATALOG_CACHE_ENTRIES: 100_000,
       PRODUCTS_URL: 'http://127.0.0.1:4002/graphql',
       INVENTORY_URL: 'http://127.0.0.1:4003/graphql',
       redisUrl: 'redis://127.0.0.1:6379',
@@ -25,6 +27,12 @@ describe('cart configuration', () => {
     expect(() => loadCartEnv({ ...keys, CATALOG_CURRENCY: 'dollars' })).toThrowError(/CATALOG_CURRENCY/);
     expect(() => loadCartEnv({ ...keys, CATALOG_TIMEOUT_MS: '10' })).toThrowError(/CATALOG_TIMEOUT_MS/);
     expect(() => loadCartEnv({ ...keys, PRODUCTS_URL: 'products' })).toThrowError(/PRODUCTS_URL/);
+    expect(() => loadCartEnv({ ...keys, CART_CATALOG_CACHE_TTL_MS: '-1' })).toThrowError(/CART_CATALOG_CACHE_TTL_MS/);
+    expect(() => loadCartEnv({ ...keys, CART_CATALOG_CACHE_ENTRIES: '0' })).toThrowError(/CART_CATALOG_CACHE_ENTRIES/);
+  });
+
+  it('turns the catalog cache off with a TTL of 0', () => {
+    expect(loadCartEnv({ ...keys, CART_CATALOG_CACHE_TTL_MS: '0' }).CART_CATALOG_CACHE_TTL_MS).toBe(0);
   });
 
   it('in production refuses to start without its own service key', () => {

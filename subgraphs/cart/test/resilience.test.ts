@@ -110,6 +110,8 @@ describe('Redis unavailable', () => {
 describe('products unavailable', () => {
   it('the cart still lists its lines at the price when added, with variant null and an error at its path', async () => {
     const v = await p.variant('8.25', 10);
+    // Never added to a cart before products goes away: the cart knows nothing about it.
+    const unseen = await p.variant('4.00', 10);
     const cart = (await p.anonymous(ADD, { lines: [{ variantId: v.id, quantity: 2 }] })).data.cartAddLines.cart;
     const products = p.platform.services.products!;
     await products.http.shutdown(1_000);
@@ -129,10 +131,15 @@ describe('products unavailable', () => {
     expect(r.errors![0]!.path?.slice(0, 4)).toEqual(['cart', 'lines', 0, 'variant']);
     expect(JSON.stringify(r.errors)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|graphql/);
 
-    // A change cannot be checked against the catalog: refused, the cart unchanged.
+    // A variant the cart has not been told about cannot be checked against the catalog: refused, the cart unchanged.
     const before = await p.raw(cart.id);
-    const add = await p.anonymous(ADD, { cartId: cart.id, lines: [{ variantId: v.id, quantity: 1 }] });
+    const add = await p.anonymous(ADD, { cartId: cart.id, lines: [{ variantId: unseen.id, quantity: 1 }] });
     expect(add.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
     expect(await p.raw(cart.id)).toBe(before);
+
+    // One it was told about (and whose changes it follows) can still be added.
+    const again = await p.anonymous(ADD, { cartId: cart.id, lines: [{ variantId: v.id, quantity: 1 }] });
+    expect(again.data.cartAddLines.userErrors).toEqual([]);
+    expect(JSON.parse((await p.raw(cart.id))!).lines.map((line: any) => line.quantity)).toEqual([3]);
   });
 });
