@@ -57,7 +57,9 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
   }
 
   const common: Record<string, string> = {
-    NODE_ENV: 'test',
+    // As the services run outside tests: under NODE_ENV=test Apollo Server leaves the
+    // termination signals alone, which once hid a SIGTERM that never let a process exit.
+    NODE_ENV: 'development',
     LOG_LEVEL: 'info',
     APOLLO_TELEMETRY_DISABLED: 'true',
     MONGODB_URL: options.mongoUrl,

@@ -83,6 +83,9 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
+    // runService owns SIGTERM/SIGINT (drain, then close). Apollo's own handler stopped the
+    // server underneath it, and the stop our handler then awaited never finished.
+    stopOnTerminationSignals: false,
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     persistedQueries: persistedQueries(redis, env.APQ_TTL_SECONDS, logger),

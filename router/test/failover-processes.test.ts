@@ -216,4 +216,21 @@ describe('another router process in front of the same subgraphs', () => {
       await slowProducts.close();
     }
   }, 60_000);
+  it('exits promptly on SIGTERM when nothing is in flight', async () => {
+    const port = await freePort();
+    const router = spawnService('router', port, stack.envOf('router'), null);
+    try {
+      await waitReady(router, 60_000);
+      expect((await timedGql(`http://127.0.0.1:${port}/graphql`, CATALOG_PAGE)).body.errors).toBeUndefined();
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => router.child.once('exit', (code, signal) => resolve({ code, signal })));
+      const began = Date.now();
+      router.child.kill('SIGTERM');
+      const exit = await Promise.race([exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 5_000))]);
+      // Once, Apollo Server's own signal handler stopped the server under ours, and the process never exited.
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(Date.now() - began).toBeLessThan(5_000);
+    } finally {
+      if (router.child.exitCode === null) router.child.kill('SIGKILL');
+    }
+  }, 60_000);
 });

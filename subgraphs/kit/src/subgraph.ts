@@ -54,6 +54,9 @@ export async function createSubgraphServer<TContext extends BaseSubgraphContext>
     schema,
     introspection: false,
     includeStacktraceInErrorResponses: false,
+    // runService owns SIGTERM/SIGINT (drain, then close). Apollo's own handler stopped the
+    // server underneath it, and the stop our handler then awaited never finished.
+    stopOnTerminationSignals: false,
     formatError: (formatted) => maskError(formatted, extraCodes),
     // No usage reporting anywhere, so no per-field traces for the router either. No subgraph sets
     // cache hints, and the cache-control plugin's per-field hook made Apollo Server wrap every resolver.
