@@ -16,8 +16,20 @@ export function entryOf(name: string): string {
   return name === 'router' ? 'router/src/index.ts' : `subgraphs/${name}/src/index.ts`;
 }
 
-export function spawnService(name: string, port: number, env: Record<string, string>, output: ((line: string) => void) | null): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entryOf(name)], {
+/** A service's compiled entry (`npm run build`), run with `--conditions=production` as its image runs it. */
+export function compiledEntryOf(name: string): string {
+  return name === 'router' ? 'router/dist/index.js' : `subgraphs/${name}/dist/index.js`;
+}
+
+export function spawnService(
+  name: string,
+  port: number,
+  env: Record<string, string>,
+  output: ((line: string) => void) | null,
+  options: { compiled?: boolean } = {},
+): ServiceProcess {
+  const args = options.compiled ? ['--conditions=production', compiledEntryOf(name)] : ['--import', 'tsx', entryOf(name)];
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -85,7 +85,7 @@ export async function startBenchStack(options: { size: number; log: (line: strin
       const output = (line: string) => {
         if (options.verbose || /"level":(50|60)|Error|error:/.test(line)) options.log(line);
       };
-      subgraphs[name] = spawnService(name, ports[name]!, env, output);
+      subgraphs[name] = spawnService(name, ports[name]!, env, output, { compiled: true });
       await waitReady(subgraphs[name], 300_000);
     }
     const supergraphPath = join(dir, 'supergraph.graphql');

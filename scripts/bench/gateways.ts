@@ -81,17 +81,21 @@ function stopper(child: ChildProcess): () => Promise<void> {
 const STOCK_GATEWAY_JS = join(REPO_ROOT, 'node_modules', '.cache', 'shopcart-bench', 'stockGateway.mjs');
 
 /**
- * Both Node gateways run as they deploy: compiled JavaScript under plain
- * node, workspaces resolved to their builds (`--conditions=production`),
- * so neither carries a TypeScript loader's memory or start-up work. An
- * entry ending in .ts runs through tsx instead (a look at uncompiled code).
+ * The subgraphs and both Node gateways run as they deploy: compiled
+ * JavaScript under plain node, workspaces resolved to their builds
+ * (`--conditions=production`), so none carries a TypeScript loader's memory
+ * or start-up work. A router entry ending in .ts runs through tsx instead
+ * (a look at uncompiled code).
  */
-export function buildGateways(log: (line: string) => void, routerEntry: string): void {
+export function buildGateways(log: (line: string) => void): void {
   const started = Date.now();
-  if (routerEntry.endsWith('.js')) execFileSync('npx', ['turbo', 'run', 'build', '--filter=@shopcart/router', '--output-logs=errors-only'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npx', ['turbo', 'run', 'build', '--filter=@shopcart/router', '--filter=./subgraphs/*', '--output-logs=errors-only'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   // The stock gateway is one file; esbuild (tsx's own compiler) turns it into JavaScript, its packages left as imports.
   execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'esbuild'), ['scripts/bench/stockGateway.ts', '--platform=node', '--format=esm', '--packages=external', `--outfile=${STOCK_GATEWAY_JS}`, '--log-level=warning'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  log(`built the router and the stock gateway in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  log(`built the subgraphs, the router and the stock gateway in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 
 export async function startGateway(kind: GatewayKind, stack: BenchStack, log: (line: string) => void, options: { entry?: string; env?: Record<string, string>; cpuProfileDir?: string } = {}): Promise<Gateway> {

@@ -52,7 +52,7 @@ async function main(): Promise<number> {
   const k6 = ensureK6(log);
   const k6Version = execFileSync(k6, ['version']).toString().split(' ')[1] ?? 'unknown';
   const workDir = mkdtempSync(join(tmpdir(), 'shopcart-bench-k6-'));
-  buildGateways(log, values['router-entry']);
+  buildGateways(log);
   const stack = await startBenchStack({ size: Number(values.size), log, verbose: values.verbose });
   const gateways: Partial<Record<GatewayKind, Gateway>> = {};
   const tearDown = async () => {
