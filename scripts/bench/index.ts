@@ -32,7 +32,7 @@ const { values } = parseArgs({
     // The router as it deploys (docker-compose.yml): compiled, one process per replica, anonymous catalog
     // answers cached 5 s at most, the V8 heap capped at 256 MB.
     'router-entry': { type: 'string', default: 'router/dist/index.js' },
-    'router-env': { type: 'string', default: 'RESPONSE_CACHE_TTL_SECONDS=5,NODE_OPTIONS=--max-old-space-size=256' },
+    'router-env': { type: 'string', default: 'RESPONSE_CACHE_TTL_SECONDS=5,NODE_OPTIONS=--max-old-space-size=256 --max-semi-space-size=32' },
     out: { type: 'string', default: fileURLToPath(new URL('.', import.meta.url)) },
     verbose: { type: 'boolean', default: false },
     /** Writes V8 CPU profiles of our router (every worker) and the stock gateway here; summarise with profileTop.ts. */
