@@ -15,7 +15,7 @@ export async function cartLines(ctx: BenchContext): Promise<ScenarioResult> {
   const results: Record<string, TargetRuns> = {};
   // Alternate cart and no-op run by run, open model first, then closed.
   for (let run = 0; run < ctx.compare.runs; run += 1) {
-    const one = { ...ctx.compare, runs: 1, warmupSeconds: run === 0 ? ctx.compare.warmupSeconds : 0 };
+    const one = { ...ctx.compare, runs: 1, runsBefore: run, warmupSeconds: run === 0 ? ctx.compare.warmupSeconds : 0 };
     for (const [name, load] of [
       ['cartAddLines @ rate', open(add, 'cartAddLines', false)],
       ['no-op @ rate', open(noop, 'cartRemoveLines', true)],
@@ -78,7 +78,7 @@ export async function checkouts(ctx: BenchContext): Promise<ScenarioResult> {
   const load = (bodies: LoadOptions['bodies']): CompareOptions['load'] => ({ mode: 'closed', vus: ctx.vus, durationSeconds: ctx.durationSeconds, bodies, perVu: true });
   const results: Record<string, TargetRuns> = {};
   for (let run = 0; run < ctx.compare.runs; run += 1) {
-    const one = { ...ctx.compare, runs: 1, warmupSeconds: 0 };
+    const one = { ...ctx.compare, runs: 1, runsBefore: run, warmupSeconds: 0 };
     for (const [name, bodies] of [
       ['hot SKU', journeys(() => spread[0]!)],
       ['spread SKUs', journeys((i) => spread[i % spread.length]!)],

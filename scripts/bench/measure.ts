@@ -32,6 +32,8 @@ export interface CompareOptions {
   warmupSeconds: number;
   load: Omit<LoadOptions, 'url' | 'headers'>;
   log: (line: string) => void;
+  /** Runs already made by a caller that runs one at a time (only the log lines' numbering). */
+  runsBefore?: number;
 }
 
 /**
@@ -52,7 +54,7 @@ export async function compareTargets(targets: Target[], options: CompareOptions)
       const result = await runLoad(options.k6, options.workDir, { ...options.load, url: target.url, headers: await target.headers?.() });
       if (sampler) clearInterval(sampler);
       results[target.name]!.runs.push({ ...result, ...(target.pid ? { maxRssBytes: maxRss } : {}) });
-      options.log(`  run ${run + 1} ${target.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms${result.ok ? '' : `, FAILED (${result.bad} bad, ${result.dropped} dropped)`}${maxRss ? `, RSS ${(maxRss / 2 ** 20).toFixed(0)} MB` : ''}`);
+      options.log(`  run ${(options.runsBefore ?? 0) + run + 1} ${target.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms${result.ok ? '' : `, FAILED (${result.bad} bad, ${result.dropped} dropped)`}${maxRss ? `, RSS ${(maxRss / 2 ** 20).toFixed(0)} MB` : ''}`);
     }
   }
   for (const entry of Object.values(results)) {
