@@ -82,6 +82,7 @@ export function createCatalog(options: { products: ServiceClient | null; invento
   }
 
   async function fetchVariants(ids: readonly string[], requestId?: string): Promise<Array<VariantFacts | null>> {
+    const since = cache?.fetchStarted() ?? 0;
     const { _entities } = await call<{ _entities: Array<VariantEntity | null> }>(
       products,
       VARIANTS,
@@ -98,18 +99,19 @@ export function createCatalog(options: { products: ServiceClient | null; invento
         priceMinor: minorOf(entity.price.amount),
         currencyCode: entity.price.currencyCode,
       };
-      cache?.rememberVariant({ ...facts, productId: entity.product.id, revision: entity.product.revision });
+      cache?.rememberVariant({ ...facts, productId: entity.product.id, revision: entity.product.revision }, since);
       return facts;
     });
   }
 
   async function fetchStock(skus: readonly string[], requestId?: string): Promise<number[]> {
+    const since = cache?.fetchStarted() ?? 0;
     const { stockLevels } = await call<{ stockLevels: Array<{ sku: string; available: number; version: number }> }>(inventory, LEVELS, { skus: [...skus] }, requestId);
     const bySku = new Map(stockLevels.map((level) => [level.sku, level]));
     return skus.map((sku) => {
       const level = bySku.get(sku);
-      if (level) cache?.rememberLevel(sku, level.available, level.version);
-      return level?.available ?? 0;
+      if (level) cache?.rememberLevel(sku, level.available, level.version, since);
+      return Math.max(0, level?.available ?? 0);
     });
   }
 

@@ -17,8 +17,9 @@ import type { VariantFacts } from './catalog.js';
  *   (a products replica that has not polled the change yet answers older).
  *
  * Bounds: both streams are read within one round trip of their publication.
- * While they cannot be read the cache answers nothing (every lookup asks the
- * service) and it is emptied when reading resumes. An entry is also dropped
+ * While they cannot be read, or reading is behind, the cache answers nothing
+ * (every lookup asks the service); after a failed read it is emptied, and an
+ * answer fetched before that is not kept. An entry is also dropped
  * CART_CATALOG_CACHE_TTL_MS after it was fetched, which bounds what a lost
  * announcement can leave behind. Checkout never reads prices from here.
  */
@@ -47,6 +48,8 @@ export class CatalogCache {
   private readonly levels: LRUCache<string, { available: number; version: number }>;
   private readonly follower: StreamFollower;
   private readonly lookups: Counter<'kind' | 'outcome'>;
+  /** Bumped whenever the cache is emptied: an answer fetched before that may predate a change it missed. */
+  private generation = 0;
   readonly loaded: Promise<void>;
 
   constructor(options: CatalogCacheOptions) {
@@ -72,6 +75,7 @@ export class CatalogCache {
   }
 
   private clear(): void {
+    this.generation += 1;
     this.products.clear();
     this.productOf.clear();
     this.levels.clear();
@@ -81,7 +85,17 @@ export class CatalogCache {
     const sku = fields.get('sku');
     const available = Number(fields.get('available'));
     const version = Number(fields.get('version'));
-    if (sku && Number.isSafeInteger(available) && Number.isSafeInteger(version)) this.rememberLevel(sku, Math.max(0, available), version);
+    if (sku && Number.isSafeInteger(available) && Number.isSafeInteger(version)) this.applyNewer(sku, Math.max(0, available), version);
+  }
+
+  private applyNewer(sku: string, available: number, version: number): void {
+    const held = this.levels.peek(sku);
+    if (!held || held.version < version) this.levels.set(sku, { available, version });
+  }
+
+  /** Taken before asking a service; the answer is kept only if the cache was not emptied meanwhile. */
+  fetchStarted(): number {
+    return this.generation;
   }
 
   private applyChange(fields: Map<string, string>): void {
@@ -101,8 +115,8 @@ export class CatalogCache {
     return facts;
   }
 
-  rememberVariant(fact: CachedVariant): void {
-    if (!this.usable || fact.revision < (this.announced.get(fact.productId) ?? 0)) return;
+  rememberVariant(fact: CachedVariant, since: number): void {
+    if (!this.usable || since !== this.generation || fact.revision < (this.announced.get(fact.productId) ?? 0)) return;
     const { productId, revision, ...facts } = fact;
     let held = this.products.get(productId);
     if (held && held.revision > revision) return;
@@ -121,9 +135,8 @@ export class CatalogCache {
     return available;
   }
 
-  rememberLevel(sku: string, available: number, version: number): void {
-    const held = this.levels.peek(sku);
-    if (!held || held.version < version) this.levels.set(sku, { available, version });
+  rememberLevel(sku: string, available: number, version: number, since: number): void {
+    if (since === this.generation) this.applyNewer(sku, Math.max(0, available), version);
   }
 
   stop(): Promise<void> {

@@ -21,7 +21,7 @@ export const cartEnvSchema = baseEnvSchema.extend({
    * streams apply at once. 0 turns the cache off: every lookup asks them.
    */
   CART_CATALOG_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
-  /** How many variants, and how many SKU levels, the cache holds at most. */
+  /** How many products (with the facts of their variants the cart asked for), and how many SKU levels, the cache holds at most. */
   CART_CATALOG_CACHE_ENTRIES: z.coerce.number().int().positive().default(100_000),
   /** A guest cart expires this long after its last change. */
   GUEST_CART_TTL_DAYS: z.coerce.number().positive().max(365).default(30),

@@ -97,11 +97,32 @@ describe('catalog cache', () => {
     expect(delta(before, await lookups())).toMatchObject({ 'variant miss': 2 });
   });
 
+  it('keeps no answer fetched before the cache was emptied (a gap in the streams)', async () => {
+    const cache = p.cartService.catalogCache!;
+    const v = await p.variant('6.00', 10);
+    const facts = { id: v.id, sku: v.sku, title: 'Before the gap', priceMinor: 600, currencyCode: 'USD', productId: v.productId, revision: 1 };
+    // A SKU no stream entry will ever name, so only these calls can fill it.
+    const sku = `GAP-${v.sku}`;
+    const since = cache.fetchStarted();
+    // What the follower does after a failed read: the entries it missed are unknown.
+    (cache as unknown as { clear(): void }).clear();
+    cache.rememberVariant(facts, since);
+    cache.rememberLevel(sku, 10, 1, since);
+    expect(cache.variant(v.id)).toBeUndefined();
+    expect(cache.level(sku)).toBeUndefined();
+    // The same answers fetched after it are kept.
+    cache.rememberVariant(facts, cache.fetchStarted());
+    cache.rememberLevel(sku, 10, 1, cache.fetchStarted());
+    expect(cache.variant(v.id)).toMatchObject({ priceMinor: 600 });
+    expect(cache.level(sku)).toBe(10);
+  });
+
   it('checkout prices from products, never from the cache', async () => {
     const v = await p.variant('5.00', 10);
     await p.customer(ADD, { lines: [{ variantId: v.id, quantity: 2 }] });
     // A price the cart holds but products never had: cart reads use it, checkout must not.
-    p.cartService.catalogCache!.rememberVariant({ id: v.id, sku: v.sku, title: 'Planted', priceMinor: 100, currencyCode: 'USD', productId: v.productId, revision: 2 ** 41 });
+    const cache = p.cartService.catalogCache!;
+    cache.rememberVariant({ id: v.id, sku: v.sku, title: 'Planted', priceMinor: 100, currencyCode: 'USD', productId: v.productId, revision: 2 ** 41 }, cache.fetchStarted());
     const shown = await p.customer(CART, {});
     expect(shown.data.cart.lines[0].unitPrice.amount).toBe('1.00');
     const { checkoutCart } = await p.internal(CHECKOUT_CART, { userId: p.customerId });

@@ -21,7 +21,7 @@ import { withStock, type StockDeps } from './stock.js';
  *           ignore entries with a version at or below it.
  * Consumers: products keeps a denormalised in-stock flag for search filters
  *           and facets (a consumer group); the cart keeps the levels it has
- *           checked adds against (XREAD from the newest id, catalogFeed.ts).
+ *           checked adds against (XREAD from the newest id, catalogCache.ts).
  *
  * How nothing is lost: the write that changes a level also increments its
  * version and flags the document (needsPublish). The publisher, right after a

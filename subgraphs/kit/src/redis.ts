@@ -27,11 +27,16 @@ export function connectRedis(url: string, logger: Logger, name = 'shopcart', key
 export async function waitForRedis(redis: Redis, timeoutMs = 10_000): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('redis not ready in time')), timeoutMs);
-    redis.once('ready', () => {
+    const ready = () => {
       clearTimeout(timer);
       resolve();
-    });
+    };
+    // A timed-out wait takes its listener with it: waits repeated through a long outage must not pile up.
+    const timer = setTimeout(() => {
+      redis.off('ready', ready);
+      reject(new Error('redis not ready in time'));
+    }, timeoutMs);
+    redis.once('ready', ready);
   });
 }
 

@@ -143,7 +143,7 @@ export function streamFields(fields: string[]): Map<string, string> {
 export interface StreamFollower {
   /** Resolves after the first reset: from then on every entry is applied. */
   loaded: Promise<void>;
-  /** Whether everything published up to about one block ago has been applied. */
+  /** Whether everything published up to about one block ago has been applied (false while catching up on a backlog). */
   isCurrent(): boolean;
   stop(): Promise<void>;
 }
@@ -171,9 +171,10 @@ export interface StreamFollowerOptions {
  * group: every replica of the reader needs every entry (caches kept in step
  * with another service's changes). Readers order entries by versions they
  * carry, so the overlap between a reset and the entries after it is
- * harmless. When the streams cannot be read for a block plus 2 s the
- * follower stops being current and resets once reads work again, so a
- * reader that checks isCurrent() never answers from state older than that.
+ * harmless. The follower is not current while a read came back full (a
+ * backlog is waiting) or when the streams cannot be read for a block plus
+ * 2 s; after a failed read it resets once reads work again. A reader that
+ * checks isCurrent() therefore never answers from state older than that.
  */
 export function startStreamFollower(options: StreamFollowerOptions): StreamFollower {
   const { redis, streams, name, logger } = options;
@@ -187,8 +188,12 @@ export function startStreamFollower(options: StreamFollowerOptions): StreamFollo
   let stopped = false;
   let current = false;
   let lastHeard = 0;
+  /** Streams whose last read came back full: entries are waiting. */
+  let behind: string[] = [];
   let markLoaded: () => void = () => {};
   const loaded = new Promise<void>((resolve) => (markLoaded = resolve));
+  let markStopped: () => void = () => {};
+  const stopping = new Promise<void>((resolve) => (markStopped = resolve));
 
   async function reset(): Promise<void> {
     current = false;
@@ -210,10 +215,11 @@ export function startStreamFollower(options: StreamFollowerOptions): StreamFollo
 
   const loop = (async () => {
     let needsReset = true;
-    let behind: string[] = [];
     while (!stopped) {
       try {
-        if (reader.status !== 'ready') await waitForRedis(reader);
+        // stop() must not wait out a Redis that is away.
+        if (reader.status !== 'ready') await Promise.race([waitForRedis(reader), stopping]);
+        if (stopped) break;
         let missed = false;
         for (const stream of behind) if (await missedEntries(stream)) missed = true;
         if (needsReset || missed) {
@@ -242,17 +248,18 @@ export function startStreamFollower(options: StreamFollowerOptions): StreamFollo
         needsReset = true;
         current = false;
         logger.warn({ err: err instanceof Error ? err.message : String(err), follower: name }, 'following streams failed; resetting');
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        await Promise.race([new Promise((resolve) => setTimeout(resolve, 1_000).unref()), stopping]);
       }
     }
   })();
 
   return {
     loaded,
-    isCurrent: () => current && Date.now() - lastHeard < followTimeoutMs,
+    isCurrent: () => current && behind.length === 0 && Date.now() - lastHeard < followTimeoutMs,
     async stop() {
       stopped = true;
       current = false;
+      markStopped();
       reader.disconnect();
       await loop;
     },

@@ -160,9 +160,10 @@ export async function writeProduct(deps: CatalogDeps, id: string, compute: (curr
       throw err;
     }
     if (matched === 0) continue;
+    // Announced as soon as the write has landed, so nothing after it can leave it unannounced.
+    deps.announce(String(current._id), revision);
     const updated = await models.Product.findById(current._id).lean<ProductDoc>();
     if (updated) index.upsertProduct(updated);
-    deps.announce(String(current._id), revision);
     return updated ?? current;
   }
   throw new Error('product kept changing; update abandoned');
