@@ -62,6 +62,19 @@ async function serve(service: Runnable): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+/**
+ * Reads until `ok` holds or the time is up, and returns the last value read:
+ * the caller asserts on it, so a timeout fails with what was actually seen.
+ */
+export async function pollUntil<T>(read: () => Promise<T>, ok: (value: T) => boolean, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 5_000);
+  for (;;) {
+    const value = await read();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
+  }
+}
+
 export async function postGraphQL<T>(url: string, query: string, variables?: Record<string, unknown>, options: RequestOptions = {}): Promise<GqlResponse<T>> {
   const response = await fetch(url, {
     method: 'POST',

@@ -1,4 +1,4 @@
-import { CATALOG_CHANGES_STREAM, STOCK_LEVELS_STREAM, startStreamFollower, type Logger, type Redis, type StreamFollower } from '@shopcart/kit';
+import { CATALOG_CHANGES_STREAM, parseStockLevel, STOCK_LEVELS_STREAM, startStreamFollower, type Logger, type Redis, type StreamFollower } from '@shopcart/kit';
 import { LRUCache } from 'lru-cache';
 import type { Counter } from 'prom-client';
 import type { VariantFacts } from './catalog.js';
@@ -82,10 +82,8 @@ export class CatalogCache {
   }
 
   private applyLevel(fields: Map<string, string>): void {
-    const sku = fields.get('sku');
-    const available = Number(fields.get('available'));
-    const version = Number(fields.get('version'));
-    if (sku && Number.isSafeInteger(available) && Number.isSafeInteger(version)) this.applyNewer(sku, Math.max(0, available), version);
+    const level = parseStockLevel(fields);
+    if (level) this.applyNewer(level.sku, level.available, level.version);
   }
 
   private applyNewer(sku: string, available: number, version: number): void {

@@ -2,6 +2,7 @@ import { CATALOG_CHANGES_STREAM } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARCHIVE_PRODUCT } from '../../products/test/support.js';
 
+import { pollUntil } from '../../../scripts/harness.js';
 import { ADD, CART, startCartPlatform, type CartPlatform } from './support.js';
 
 let p: CartPlatform;
@@ -29,15 +30,6 @@ async function lookups(): Promise<Record<string, number>> {
 const delta = (before: Record<string, number>, after: Record<string, number>) =>
   Object.fromEntries(Object.keys(after).map((key) => [key, after[key]! - (before[key] ?? 0)]).filter(([, n]) => n !== 0));
 
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('catalog cache', () => {
   it('a second add of a variant asks neither products nor inventory', async () => {
     const v = await p.variant('2.50', 10);
@@ -58,7 +50,7 @@ describe('catalog cache', () => {
     const v = await p.variant('9.00', 10);
     const cart = (await p.anonymous(ADD, { lines: [{ variantId: v.id, quantity: 2 }] })).data.cartAddLines.cart;
     expect((await p.admin(REPRICE, { id: v.id, price: '7.00' })).data.updateVariant.userErrors).toEqual([]);
-    const read = await until(
+    const read = await pollUntil(
       () => p.anonymous(CART, { id: cart.id }),
       (r) => r.data.cart.subtotal.amount !== '18.00',
     );
@@ -70,7 +62,7 @@ describe('catalog cache', () => {
     const v = await p.variant('3.00', 5);
     const cart = (await p.anonymous(ADD, { lines: [{ variantId: v.id, quantity: 1 }] })).data.cartAddLines.cart;
     await p.setStock(v.sku, 1);
-    const refused = await until(
+    const refused = await pollUntil(
       () => p.anonymous(ADD, { cartId: cart.id, lines: [{ variantId: v.id, quantity: 1 }] }),
       (r) => r.data.cartAddLines.userErrors.length > 0,
     );
@@ -78,7 +70,7 @@ describe('catalog cache', () => {
     const before = await p.raw(cart.id);
     await p.setStock(v.sku, 5);
     await p.admin(ARCHIVE_PRODUCT, { id: v.productId });
-    const gone = await until(
+    const gone = await pollUntil(
       () => p.anonymous(ADD, { cartId: cart.id, lines: [{ variantId: v.id, quantity: 1 }] }),
       (r) => r.data.cartAddLines.userErrors[0]?.code === 'VARIANT_NOT_FOUND',
     );

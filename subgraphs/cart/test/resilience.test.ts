@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createIdentitySigner, importPrivateKey, listen } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postGraphQL } from '../../../scripts/harness.js';
+import { pollUntil, postGraphQL } from '../../../scripts/harness.js';
 import { serviceKeyEnv } from '../../../scripts/keys.js';
 import { startRedis, type StoreProcess } from '../../../scripts/stack.js';
 import { loadCartEnv } from '../src/env.js';
@@ -28,15 +28,6 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value) || Date.now() > deadline) return value;
-    await sleep(100);
-  }
-}
 
 describe('durability', () => {
   it('a cart survives a restart of the cart service', async () => {
@@ -65,9 +56,10 @@ describe('durability', () => {
     redis.child.kill('SIGKILL');
     await new Promise((resolve) => redis.child.once('exit', resolve));
     redis = await startOwnRedis(redis.port);
-    const read = await until(
+    const read = await pollUntil(
       () => p.anonymous(CART, { id: cart.id }),
       (r) => !r.errors && r.data?.cart != null,
+      { timeoutMs: 15_000, intervalMs: 100 },
     );
     expect(read.errors).toBeUndefined();
     expect(read.data.cart.lines.map((line: any) => line.quantity)).toEqual([3]);
@@ -97,9 +89,10 @@ describe('Redis unavailable', () => {
     expect(ready.status).toBe(503);
 
     redis = await startOwnRedis(redis.port);
-    const back = await until(
+    const back = await pollUntil(
       () => p.anonymous(ADD, { cartId: cart.id, lines: [{ variantId: v.id, quantity: 1 }] }),
       (r) => !r.errors,
+      { timeoutMs: 15_000, intervalMs: 100 },
     );
     expect(back.errors).toBeUndefined();
     // The add refused while Redis was down wrote nothing: 1 + 1, not 1 + 2.

@@ -29,7 +29,6 @@ import { withStock, type StockDeps } from './stock.js';
  * stream and only then records the published version with a conditional
  * update, so a failed or interrupted publish is simply published again.
  */
-export { STOCK_LEVELS_STREAM };
 export const STOCK_LEVELS_MAX_LEN = 100_000;
 const PUBLISH_BATCH = 500;
 

@@ -1,5 +1,4 @@
-import { startStreamFollower, type Logger, type Redis, type StreamFollower } from '@shopcart/kit';
-import { STOCK_LEVELS_STREAM } from './events.js';
+import { parseStockLevel, STOCK_LEVELS_STREAM, startStreamFollower, type Logger, type Redis, type StreamFollower } from '@shopcart/kit';
 import type { StockLevelCache } from './levelCache.js';
 import type { InventoryModels } from './model.js';
 
@@ -36,10 +35,8 @@ export function startLevelFeed(options: { models: InventoryModels; redis: Redis;
       logger.info({ levels: count, ms: Date.now() - started }, 'stock levels loaded');
     },
     apply(_stream, fields) {
-      const sku = fields.get('sku');
-      const available = Number(fields.get('available'));
-      const version = Number(fields.get('version'));
-      if (sku && Number.isSafeInteger(available) && Number.isSafeInteger(version)) cache.apply(sku, available, version);
+      const level = parseStockLevel(fields);
+      if (level) cache.apply(level.sku, level.available, level.version);
     },
   });
   cache.followedBy(follower.isCurrent);

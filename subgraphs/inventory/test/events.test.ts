@@ -1,6 +1,7 @@
-import { connectRedis, createLogger, type Redis } from '@shopcart/kit';
+import { connectRedis, createLogger, STOCK_LEVELS_STREAM, type Redis } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { publishStockLevels, STOCK_LEVELS_STREAM } from '../src/events.js';
+import { pollUntil } from '../../../scripts/harness.js';
+import { publishStockLevels } from '../src/events.js';
 import { inventoryOps, startInventoryPlatform, uniqueSku, type InventoryPlatform } from './support.js';
 
 let inv: InventoryPlatform;
@@ -24,15 +25,6 @@ async function entries(sku: string): Promise<Entry[]> {
       return { sku: map.sku, available: Number(map.available), version: Number(map.version), fields: fields.filter((_, i) => i % 2 === 0) };
     })
     .filter((entry) => entry.sku === sku);
-}
-
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 3_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 const stockDoc = async (sku: string) => (await inv.service.models.Stock.findOne({ sku }).lean())!;
@@ -60,20 +52,20 @@ describe('the stock-levels stream', () => {
 
     const doc = await stockDoc(sku);
     expect(doc).toMatchObject({ available: 12, version: 4 });
-    const published = await eventually(() => entries(sku), (list) => list.at(-1)?.version === 4);
+    const published = await pollUntil(() => entries(sku), (list) => list.at(-1)?.version === 4, { timeoutMs: 3_000, intervalMs: 25 });
     expect(published.at(-1)).toMatchObject({ sku, available: 12, version: 4 });
     expect(published[0]!.fields).toEqual(['sku', 'available', 'version']);
     // From one publisher, versions of a SKU only go up.
     const versions = published.map((entry) => entry.version);
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
-    expect(await eventually(() => stockDoc(sku), (d) => !d.needsPublish)).toMatchObject({ publishedVersion: 4, needsPublish: false });
+    expect(await pollUntil(() => stockDoc(sku), (d) => !d.needsPublish, { timeoutMs: 3_000, intervalMs: 25 })).toMatchObject({ publishedVersion: 4, needsPublish: false });
     expect(await redis.exists(STOCK_LEVELS_STREAM)).toBe(0);
   });
 
   it('publishes again what was not recorded as published', async () => {
     const sku = uniqueSku('REPUBLISH');
     await ops.initialize([{ sku, available: 3 }]);
-    await eventually(() => stockDoc(sku), (d) => !d.needsPublish);
+    await pollUntil(() => stockDoc(sku), (d) => !d.needsPublish, { timeoutMs: 3_000, intervalMs: 25 });
     const before = (await entries(sku)).length;
     expect(before).toBeGreaterThanOrEqual(1);
     // As if the process died between XADD and recording it.
@@ -88,7 +80,7 @@ describe('the stock-levels stream', () => {
   it('keeps the backlog when Redis cannot be reached, and publishes it once it can', async () => {
     const sku = uniqueSku('OUTAGE');
     await ops.initialize([{ sku, available: 8 }]);
-    await eventually(() => stockDoc(sku), (d) => !d.needsPublish);
+    await pollUntil(() => stockDoc(sku), (d) => !d.needsPublish, { timeoutMs: 3_000, intervalMs: 25 });
     await inv.service.models.Stock.updateOne({ sku }, { $set: { available: 6, publishedVersion: 1, needsPublish: true }, $inc: { version: 1 } });
     const unreachable = connectRedis('redis://127.0.0.1:1', logger, 'test-unreachable');
     try {

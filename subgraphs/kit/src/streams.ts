@@ -10,6 +10,22 @@ import { waitForRedis, type Redis } from './redis.js';
 export const STOCK_LEVELS_STREAM = 'stock-levels';
 export const CATALOG_CHANGES_STREAM = 'catalog-changes';
 
+/** One stock-levels entry (format in inventory's events.ts). */
+export interface StockLevelEntry {
+  sku: string;
+  available: number;
+  version: number;
+}
+
+/** A stock-levels entry's fields, or null when they are not a valid entry (versions start at 1). */
+export function parseStockLevel(fields: Map<string, string>): StockLevelEntry | null {
+  const sku = fields.get('sku');
+  const available = Number(fields.get('available'));
+  const version = Number(fields.get('version'));
+  if (!sku || !Number.isSafeInteger(available) || !Number.isSafeInteger(version) || version < 1) return null;
+  return { sku, available: Math.max(0, available), version };
+}
+
 /** An entry as XREADGROUP and XAUTOCLAIM return it (fields null when the entry was trimmed). */
 type StreamEntry = [id: string, fields: string[] | null];
 

@@ -1,4 +1,14 @@
-import { ensureConsumerGroup as ensureGroup, STOCK_LEVELS_STREAM, startStreamConsumer, type Logger, type Redis, type StreamConsumer } from '@shopcart/kit';
+import {
+  ensureConsumerGroup as ensureGroup,
+  parseStockLevel,
+  STOCK_LEVELS_STREAM,
+  startStreamConsumer,
+  streamFields,
+  type Logger,
+  type Redis,
+  type StockLevelEntry,
+  type StreamConsumer,
+} from '@shopcart/kit';
 import type { Types } from 'mongoose';
 import type { CatalogDeps } from './catalog.js';
 import { fetchByIds, nextRevision, type ProductDoc } from './model.js';
@@ -16,33 +26,19 @@ import { fetchByIds, nextRevision, type ProductDoc } from './model.js';
  * every replica's index picks up (catalogSync.ts).
  */
 
-export const STOCK_STREAM = STOCK_LEVELS_STREAM;
 export const CONSUMER_GROUP = 'products';
 const BATCH = 500;
 
-export interface StockEvent {
-  sku: string;
-  available: number;
-  version: number;
-}
+export type StockEvent = StockLevelEntry;
 
-export function parseStockEvent(fields: string[] | null): StockEvent | null {
-  if (!fields) return null;
-  const map = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
-  const sku = map.get('sku');
-  const available = Number(map.get('available'));
-  const version = Number(map.get('version'));
-  if (!sku || !Number.isSafeInteger(available) || !Number.isSafeInteger(version) || version < 1) return null;
-  return { sku, available: Math.max(0, available), version };
-}
+export const parseStockEvent = (fields: string[] | null): StockEvent | null => (fields ? parseStockLevel(streamFields(fields)) : null);
 
 /**
  * The `products` group on the stock-levels stream, starting at its beginning:
  * levels inventory published before products first ran are applied too
  * (stale ones are dropped by version), instead of being skipped for good.
  */
-export const ensureConsumerGroup = (redis: Redis) => ensureGroup(redis, STOCK_STREAM, CONSUMER_GROUP);
+export const ensureConsumerGroup = (redis: Redis) => ensureGroup(redis, STOCK_LEVELS_STREAM, CONSUMER_GROUP);
 
 /** Writes the newest level per SKU, then recomputes inStock for the products involved. */
 export async function applyStockEvents(deps: CatalogDeps, events: StockEvent[]): Promise<void> {
@@ -94,7 +90,7 @@ export type AvailabilityConsumer = StreamConsumer;
 export function startAvailabilityConsumer(options: { redis: Redis; deps: CatalogDeps; logger: Logger; consumer?: string }): AvailabilityConsumer {
   return startStreamConsumer({
     redis: options.redis,
-    stream: STOCK_STREAM,
+    stream: STOCK_LEVELS_STREAM,
     group: CONSUMER_GROUP,
     logger: options.logger,
     consumer: options.consumer,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { connectRedis, createLogger, waitForRedis, type Redis } from '@shopcart/kit';
+import { connectRedis, createLogger, STOCK_LEVELS_STREAM, waitForRedis, type Redis } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CONSUMER_GROUP, STOCK_STREAM, ensureConsumerGroup, startAvailabilityConsumer } from '../src/availability.js';
+import { CONSUMER_GROUP, ensureConsumerGroup, startAvailabilityConsumer } from '../src/availability.js';
 import { SEARCH, createProduct, startProductsPlatform, type ProductsPlatform } from './support.js';
 
 let p: ProductsPlatform;
@@ -32,9 +32,9 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10
 
 /** Appends an event as inventory does, under the platform's prefix, and waits until products acknowledged it. */
 async function publish(fields: Record<string, string>): Promise<void> {
-  const id = (await raw.xadd(`${prefix}${STOCK_STREAM}`, '*', ...Object.entries(fields).flat()))!;
+  const id = (await raw.xadd(`${prefix}${STOCK_LEVELS_STREAM}`, '*', ...Object.entries(fields).flat()))!;
   await until(async () => {
-    const groups = (await raw.xinfo('GROUPS', `${prefix}${STOCK_STREAM}`)) as unknown[][];
+    const groups = (await raw.xinfo('GROUPS', `${prefix}${STOCK_LEVELS_STREAM}`)) as unknown[][];
     const group = groups.map((g) => Object.fromEntries(chunk(g))).find((g) => g.name === CONSUMER_GROUP);
     return !!group && compareIds(String(group['last-delivered-id']), id) >= 0 && Number(group.pending) === 0;
   }, `event ${id} to be acknowledged`);
@@ -66,15 +66,15 @@ describe('ioredis and the key prefix', () => {
 
       await ensureConsumerGroup(prefixed);
       await ensureConsumerGroup(prefixed); // BUSYGROUP is fine
-      const groups = (await raw.xinfo('GROUPS', `${probe}${STOCK_STREAM}`)) as unknown[][];
+      const groups = (await raw.xinfo('GROUPS', `${probe}${STOCK_LEVELS_STREAM}`)) as unknown[][];
       expect(groups.map((g) => Object.fromEntries(chunk(g)).name)).toEqual([CONSUMER_GROUP]);
 
-      await prefixed.xadd(STOCK_STREAM, '*', 'sku', 'X', 'available', '1', 'version', '1');
-      const read = (await prefixed.xreadgroup('GROUP', CONSUMER_GROUP, 'c', 'COUNT', 10, 'STREAMS', STOCK_STREAM, '>')) as Array<[string, Array<[string, string[]]>]>;
-      expect(read[0]![0]).toBe(`${probe}${STOCK_STREAM}`);
-      expect(await prefixed.xack(STOCK_STREAM, CONSUMER_GROUP, read[0]![1][0]![0])).toBe(1);
+      await prefixed.xadd(STOCK_LEVELS_STREAM, '*', 'sku', 'X', 'available', '1', 'version', '1');
+      const read = (await prefixed.xreadgroup('GROUP', CONSUMER_GROUP, 'c', 'COUNT', 10, 'STREAMS', STOCK_LEVELS_STREAM, '>')) as Array<[string, Array<[string, string[]]>]>;
+      expect(read[0]![0]).toBe(`${probe}${STOCK_LEVELS_STREAM}`);
+      expect(await prefixed.xack(STOCK_LEVELS_STREAM, CONSUMER_GROUP, read[0]![1][0]![0])).toBe(1);
     } finally {
-      await raw.del(`${probe}naive`, `${probe}${STOCK_STREAM}`);
+      await raw.del(`${probe}naive`, `${probe}${STOCK_LEVELS_STREAM}`);
       prefixed.disconnect();
     }
   });
