@@ -51,4 +51,28 @@ describe('operation cost limits per role', () => {
     expect(byDefault.errors).toBeUndefined();
     expect(byDefault.data.products.nodes).toEqual(expect.any(Array));
   });
+
+  it('decides the same document afresh for each page size and role, declared defaults included', async () => {
+    // One query text (one parsed document on the router) asked again and again: each answer
+    // depends on this request's sizes and caller, never on an earlier request's.
+    const query = PAGE('n');
+    const runs: Array<[number, string | undefined, boolean]> = [
+      [100, customer, false],
+      [100, admin, true],
+      [10, customer, true],
+      [100, undefined, false],
+      [10, undefined, true],
+      [100, admin, true],
+      [100, customer, false],
+    ];
+    for (const [n, token, allowed] of runs) {
+      const r = await platform.gql(query, { n }, token ? { token } : {});
+      if (allowed) expect(r.errors, `first: ${n}`).toBeUndefined();
+      else expectTooExpensive(r);
+    }
+    const declared = 'query Declared($n: Int = 100) { products(first: $n) { nodes { title variants { sku price { amount } } } } }';
+    expectTooExpensive(await platform.gql(declared, undefined, { token: customer }));
+    expect((await platform.gql(declared, { n: 5 }, { token: customer })).errors).toBeUndefined();
+    expectTooExpensive(await platform.gql(declared, { n: null }, { token: customer }));
+  });
 });
