@@ -15,7 +15,17 @@ const idOf = (product: ProductParent) => (isDoc(product) ? String(product._id) :
 /** The stored document behind a search index entry, for the fields the index does not hold (one batched read per page). */
 const docOf = async (product: ProductParent, ctx: ProductsContext): Promise<ProductDoc | null> => (isDoc(product) ? product : ctx.loaders.productById.load(product.id));
 
-const variantsOf = (product: ProductDoc): VariantDoc[] => [...product.variants].sort((a, b) => a.position - b.position).map((v) => ({ ...v, product }));
+// Stored documents are shared and never changed in place (a write brings a new one), so
+// each one's ordered variants are built once rather than copied for every page that shows them.
+const variantLists = new WeakMap<ProductDoc, VariantDoc[]>();
+const variantsOf = (product: ProductDoc): VariantDoc[] => {
+  let variants = variantLists.get(product);
+  if (!variants) {
+    variants = [...product.variants].sort((a, b) => a.position - b.position).map((v) => ({ ...v, product }));
+    variantLists.set(product, variants);
+  }
+  return variants;
+};
 
 /** A variant by id or SKU, with its product; null when missing or its product is hidden from the viewer. */
 async function findVariant(ctx: ProductsContext, key: { id?: string | null; sku?: string | null }): Promise<VariantDoc | null> {
@@ -52,13 +62,23 @@ export const resolvers: Resolvers = {
       await ctx.indexLoaded;
       const page = searchProducts(ctx.index, { query: args.query, filter: args.filter, sort: args.sort ?? 'RELEVANCE', first, after: args.after, viewer: ctx.viewer, facets: selects(info, 'facets') });
       // Nodes are index entries: MongoDB is read only for fields they lack, one query for the page.
-      const edges = page.items.map((item) => ({ cursor: item.cursor, node: item.entry }));
+      const edges = page.items.map((item) => ({
+        get cursor() {
+          return item.cursor;
+        },
+        node: item.entry,
+      }));
       return {
         edges,
         nodes: edges.map((edge) => edge.node),
         totalCount: page.totalCount,
         facets: page.facets,
-        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.items.at(-1)?.cursor ?? null },
+        pageInfo: {
+          hasNextPage: page.hasNextPage,
+          get endCursor() {
+            return page.items.at(-1)?.cursor ?? null;
+          },
+        },
       };
     },
     categories: async (_parent, _args, { models }) => (await models.Category.find({ parentId: null }).lean<CategoryDoc[]>()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),

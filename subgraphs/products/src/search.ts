@@ -140,11 +140,19 @@ export function searchProducts(index: SearchIndex, args: SearchArgs): SearchPage
       if (entry) consider(entry, score);
     }
   } else {
-    for (const entry of index.entries()) consider(entry, 0);
+    // A category page scans only what is filed under the category (compileFilter has found it).
+    const category = filter.categorySlug === null ? undefined : index.categoryBySlug(filter.categorySlug);
+    for (const entry of category ? index.inCategory(category.id) : index.entries()) consider(entry, 0);
   }
 
   return {
-    items: top.slice(0, args.first).map((item) => ({ entry: item.entry, cursor: encodeProductCursor(args.sort, fingerprint, item) })),
+    items: top.slice(0, args.first).map((item) => ({
+      entry: item.entry,
+      // Encoded when read: a page that shows only nodes needs none.
+      get cursor() {
+        return encodeProductCursor(args.sort, fingerprint, item);
+      },
+    })),
     hasNextPage: top.length > args.first,
     totalCount,
     facets: facets?.facets() ?? [],

@@ -86,6 +86,8 @@ class IndexState {
   categoryBySlug = new Map<string, string>();
   productBySlug = new Map<string, string>();
   productByVariant = new Map<string, string>();
+  /** Category id -> the products filed under it or a descendant: a category page scans these, not the catalog. */
+  byCategory = new Map<string, Map<string, IndexedProduct>>();
   brands = new Vocabulary();
   optionNames = new Vocabulary();
   optionPairs = new Vocabulary();
@@ -117,6 +119,11 @@ export class SearchIndex {
 
   entries(): IterableIterator<IndexedProduct> {
     return this.state.products.values();
+  }
+
+  /** The products filed under a category or any of its descendants. */
+  inCategory(categoryId: string): IterableIterator<IndexedProduct> {
+    return (this.state.byCategory.get(categoryId) ?? new Map<string, IndexedProduct>()).values();
   }
 
   product(id: string): IndexedProduct | undefined {
@@ -257,6 +264,12 @@ export class SearchIndex {
       if (state.productBySlug.get(old.slug) === id) state.productBySlug.delete(old.slug);
       for (const variantId of old.variantIds) state.productByVariant.delete(variantId);
       for (const variant of state.documents.get(id)?.variants ?? []) if (state.productBySku.get(variant.sku) === id) state.productBySku.delete(variant.sku);
+      for (const categoryId of old.categoryIds) state.byCategory.get(categoryId)?.delete(id);
+    }
+    for (const categoryId of categoryIds) {
+      let members = state.byCategory.get(categoryId);
+      if (!members) state.byCategory.set(categoryId, (members = new Map()));
+      members.set(id, entry);
     }
     state.productBySlug.set(entry.slug, id);
     for (const variantId of entry.variantIds) state.productByVariant.set(variantId, id);

@@ -203,8 +203,13 @@ describe('updateProduct and archiveProduct', () => {
     const found = (query: string) => searchProducts(p.service.index, { query, sort: 'RELEVANCE', first: 10, viewer: admin }).items.map((i) => i.entry.id);
     expect(found('green watering')).toEqual([product.id]);
     expect(found('blue')).not.toContain(product.id);
+    // Category pages scan the category's own list of products: the move shows there too.
+    const listed = (categorySlug: string) => searchProducts(p.service.index, { filter: { categorySlug }, sort: 'NEWEST', first: 10, viewer: admin }).items.map((i) => i.entry.id);
+    expect(listed('yard')).toEqual([product.id]);
+    expect(listed('kitchenware')).toEqual([]);
     const cleared = await p.admin(UPDATE_PRODUCT, { id: product.id, input: { brand: null, categoryId: null } });
     expect(cleared.data.updateProduct.product).toMatchObject({ brand: null, category: null, title: 'Green Watering Can' });
+    expect(listed('yard')).toEqual([]);
   });
 
   it('refuses a taken slug, an unknown product and an unknown category, changing nothing', async () => {
