@@ -56,6 +56,18 @@ describe('rate limits shared by router replicas through Redis', () => {
     expect(await metricValue(a!.url, 'rate_limited_total', { scope: 'ip' })).toBe(1);
   });
 
+  it('counts a concurrent burst exactly: the budget is served, every request past it is refused', async () => {
+    // Requests arriving while the address's Redis call is under way share the next call.
+    const { replicas: [a] } = await replicas(1, { RATE_LIMIT_PER_IP: '10', RATE_LIMIT_WINDOW_SECONDS: '30' });
+    const burst = await Promise.all(Array.from({ length: 16 }, () => timedGql(a!.url, BROWSE)));
+    const statuses = burst.map((r) => r.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(6);
+    for (const r of burst.filter((r) => r.status === 429)) expectRateLimited(r);
+    expect(await metricValue(a!.url, 'rate_limited_total', { scope: 'ip' })).toBe(6);
+    expectRateLimited(await timedGql(a!.url, BROWSE));
+  });
+
   it('gives each signed-in user a budget of their own', async () => {
     const { replicas: [a, b] } = await replicas(2, { RATE_LIMIT_PER_USER: '3', RATE_LIMIT_PER_IP: '1000' });
     expect((await timedGql(a!.url, BROWSE, { token: shopper })).body.data).toEqual({ me: { email: 'limited@example.com' } });
