@@ -34,6 +34,12 @@ interface Flight {
   waiters: number;
 }
 
+interface Lookup {
+  key: string;
+  /** The generation and the entry stored under it, or why Redis could not say. */
+  result: Promise<[string, string | null] | Error>;
+}
+
 interface Pending {
   /** The response key under the generation read before execution. */
   entryKey: string;
@@ -97,16 +103,32 @@ export function responseCachePlugin(redis: Redis, options: ResponseCacheOptions,
     warned = true;
   };
 
+  const lookups = new WeakMap<GraphQLRequestContext<RouterContext>, Lookup>();
+
   return {
     async requestDidStart() {
       return {
-        async responseForOperation(requestContext) {
+        async didResolveOperation(requestContext) {
           const { contextValue, operation, request, queryHash } = requestContext;
-          if (options.ttlSeconds <= 0 || contextValue.identity.userId !== null || !operationIsCacheable(operation)) return null;
-          // queryHash is that of the document as authorized (pruned documents get their own).
+          if (options.ttlSeconds <= 0 || contextValue.identity.userId !== null || !operationIsCacheable(operation)) return;
+          // The document as asked: for an anonymous caller, what authorization prunes from it
+          // depends only on the document, the variables and the role, all in the key.
           const key = `router:rc:${createHash('sha256').update(JSON.stringify([queryHash, request.operationName ?? null, contextValue.identity.role, request.variables ?? {}])).digest('base64url')}`;
+          // Sent now, in the same tick as the rate limit's call, so that the two leave for Redis
+          // in one write (the router's client pipelines a tick's commands). The answer is used
+          // only in responseForOperation, once the rate limit and authorization have passed.
+          const result = (redis.eval(LOOKUP, 2, GENERATION_KEY, key) as Promise<[string, string | null]>).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+          lookups.set(requestContext, { key, result });
+        },
+        async responseForOperation(requestContext) {
+          const { contextValue } = requestContext;
+          const lookup = lookups.get(requestContext);
+          if (!lookup) return null;
+          const { key } = lookup;
           try {
-            const [generation, cached] = (await redis.eval(LOOKUP, 2, GENERATION_KEY, key)) as [string, string | null];
+            const answer = await lookup.result;
+            if (answer instanceof Error) throw answer;
+            const [generation, cached] = answer;
             warned = false;
             if (cached) return hit(cached);
             contextValue.cacheGeneration = generation;

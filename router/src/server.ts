@@ -47,7 +47,8 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
   const dataSources: SubgraphDataSource[] = [];
   // One pooled client for every subgraph, spreading calls over each subgraph's replicas.
   const subgraphHttp = createSubgraphClient();
-  const redis = connectRedis(env.redisUrl, logger, 'router', env.REDIS_KEY_PREFIX);
+  // Pipelined: a request's rate-limit call and response-cache lookup share one write.
+  const redis = connectRedis(env.redisUrl, logger, 'router', env.REDIS_KEY_PREFIX, { autoPipelining: true });
   // Serving without Redis is possible (limits per replica, no shared persisted queries), so a missing Redis delays start-up only briefly.
   await waitForRedis(redis, 3_000).catch(() => logger.warn('Redis not reachable at start-up: rate limits hold per replica until it is'));
   const breaker = {

@@ -8,8 +8,9 @@ export type { Redis };
  * retried once after a reconnect, and is refused outright while disconnected
  * (no unbounded offline queue), so callers can answer SERVICE_UNAVAILABLE.
  */
-export function connectRedis(url: string, logger: Logger, name = 'shopcart', keyPrefix = ''): Redis {
+export function connectRedis(url: string, logger: Logger, name = 'shopcart', keyPrefix = '', options: { autoPipelining?: boolean } = {}): Redis {
   const redis = new Redis(url, {
+    enableAutoPipelining: options.autoPipelining ?? false,
     connectionName: name,
     // Lets several deployments (or test runs) share one Redis without colliding.
     keyPrefix,
