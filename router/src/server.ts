@@ -1,3 +1,5 @@
+// First: the gateway below must load the federation packages' plain exports.
+import './flatExports.js';
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
