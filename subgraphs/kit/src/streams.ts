@@ -79,7 +79,7 @@ export function startStreamConsumer<E>(options: StreamConsumerOptions<E>): Strea
   const batch = options.batch ?? 100;
   const blockMs = options.blockMs ?? 1_000;
   const claimIdleMs = options.claimIdleMs ?? 30_000;
-  const reader = redis.duplicate({ connectionName: `${stream}-${group}`, commandTimeout: blockMs + 5_000 });
+  const reader = redis.duplicate({ connectionName: `${stream}-${group}`, commandTimeout: blockMs + 5_000, enableAutoPipelining: false });
   reader.on('error', (err: Error) => logger.warn({ err: err.message, stream }, 'stream reader error'));
   let stopped = false;
   let wake: (() => void) | null = null;
@@ -197,7 +197,7 @@ export function startStreamFollower(options: StreamFollowerOptions): StreamFollo
   const blockMs = options.blockMs ?? 1_000;
   const batch = options.batch ?? 1_000;
   const followTimeoutMs = blockMs + 2_000;
-  const reader = redis.duplicate({ connectionName: `${name}-${hostname()}-${process.pid}`, commandTimeout: blockMs + 5_000 });
+  const reader = redis.duplicate({ connectionName: `${name}-${hostname()}-${process.pid}`, commandTimeout: blockMs + 5_000, enableAutoPipelining: false });
   reader.on('error', (err: Error) => logger.warn({ err: err.message, follower: name }, 'stream follower error'));
   const lastIds = new Map(streams.map((stream) => [stream, '0-0']));
   const prefix = redis.options.keyPrefix ?? '';
