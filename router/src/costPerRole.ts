@@ -126,7 +126,7 @@ export function pageSlots(schema: GraphQLSchema, document: DocumentNode): PageSl
 
 /**
  * Each slot's size for this request: the literal, the variable's value (or its declared
- * default), else the schema's default; null when none is a number. Sizes outside 0..100
+ * default when it is not sent), else the schema's default; null when none is a number. Sizes outside 0..100
  * are refused by the authorization walk with a clearer error; they are costed at the cap.
  */
 export function pageSizes(slots: PageSlot[], operation: OperationDefinitionNode, variables: Record<string, unknown>): Array<number | null> {
@@ -135,10 +135,10 @@ export function pageSizes(slots: PageSlot[], operation: OperationDefinitionNode,
     if (slot.variable !== undefined) {
       const definition = operation.variableDefinitions?.find((d) => d.variable.name.value === slot.variable);
       // A variable the operation does not declare has no value; validation refuses it anyway.
-      if (definition) {
-        value = variables[slot.variable];
-        if (value === undefined || value === null) value = definition.defaultValue ? valueFromAST(definition.defaultValue, GraphQLInt) : undefined;
-      }
+      // Own properties only: an unsent $constructor must not read Object.prototype's. A null
+      // sent explicitly stays null (the declared default applies only to an absent variable),
+      // and the resolver then uses the schema's default, as this does below.
+      if (definition) value = Object.hasOwn(variables, slot.variable) ? variables[slot.variable] : definition.defaultValue ? valueFromAST(definition.defaultValue, GraphQLInt) : undefined;
     }
     if (value === undefined || value === null) value = slot.defaultValue;
     return typeof value === 'number' && Number.isFinite(value) ? Math.min(Math.max(Math.trunc(value), 0), MAX_PAGE_SIZE) : null;

@@ -67,6 +67,8 @@ export function rateLimitPlugin(redis: Redis, options: RateLimitOptions, metrics
   // Requests for a key whose Redis call is under way wait for it to return and then share
   // one call for all of their points: a busy client costs one round trip per Redis
   // latency, not one per request (a round trip is ~4% of the router's CPU per request).
+  // With Redis slow, such a request waits out the call before it and then its own: at
+  // most twice SHARED_TIMEOUT_MS before the fallback answers.
   const calling = new Set<string>();
   const waiting = new Map<string, Waiter[]>();
 
@@ -86,8 +88,13 @@ export function rateLimitPlugin(redis: Redis, options: RateLimitOptions, metrics
     waiting.delete(id);
     calling.add(id);
     const total = waiters.reduce((sum, w) => sum + w.points, 0);
-    budgets[scope].shared
-      .consume(key, total)
+    let answer: Promise<RateLimiterRes>;
+    try {
+      answer = budgets[scope].shared.consume(key, total);
+    } catch (err) {
+      answer = Promise.reject(err);
+    }
+    answer
       .then(
         (res) => settle(budgets[scope].points, waiters, total, res),
         (err: unknown) => (err instanceof RateLimiterRes ? settle(budgets[scope].points, waiters, total, err) : waiters.forEach((w) => w.reject(err))),

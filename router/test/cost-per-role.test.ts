@@ -73,6 +73,12 @@ describe('operation cost limits per role', () => {
     const declared = 'query Declared($n: Int = 100) { products(first: $n) { nodes { title variants { sku price { amount } } } } }';
     expectTooExpensive(await platform.gql(declared, undefined, { token: customer }));
     expect((await platform.gql(declared, { n: 5 }, { token: customer })).errors).toBeUndefined();
-    expectTooExpensive(await platform.gql(declared, { n: null }, { token: customer }));
+    // An explicit null is no size: the page falls back to the schema's default (20), costed so.
+    expect((await platform.gql(declared, { n: null }, { token: customer })).errors).toBeUndefined();
+    const small = 'query Small($n: Int = 1) { products(first: $n) { nodes { title variants { sku price { amount } } } } }';
+    expect((await platform.gql(small, { n: null }, { token: customer })).data.products.nodes).toEqual(expect.any(Array));
+    // A variable named after an Object.prototype member is costed by its declared default, not skipped.
+    const inherited = 'query Inherited($constructor: Int = 100) { products(first: $constructor) { nodes { title variants { sku price { amount } } } } }';
+    expectTooExpensive(await platform.gql(inherited, undefined, { token: customer }));
   });
 });
