@@ -15,9 +15,9 @@ import {
   type Redis,
   type Runnable,
 } from '@shopcart/kit';
-import { Counter } from 'prom-client';
 import type { CartDeps } from './cart.js';
 import { createCatalog } from './catalog.js';
+import { createCartMetrics } from './metrics.js';
 import { CatalogCache } from './catalogCache.js';
 import { createContext, type CartContext } from './context.js';
 import type { CartEnv } from './env.js';
@@ -47,6 +47,7 @@ export async function createCartService(env: CartEnv, logger: Logger = createLog
   const signer = await createServiceSigner(SUBGRAPH_NAME, env.SERVICE_PRIVATE_KEY);
   const client = (callee: string, url: string) => (signer ? createServiceClient({ callee, url, signer, logger, timeoutMs: env.CATALOG_TIMEOUT_MS }) : null);
 
+  const cartMetrics = createCartMetrics(metrics.registry);
   // Follows the streams on the cart's Redis: products and inventory must publish there (same REDIS_URL and REDIS_KEY_PREFIX).
   const cache =
     env.CART_CATALOG_CACHE_TTL_MS > 0
@@ -55,24 +56,14 @@ export async function createCartService(env: CartEnv, logger: Logger = createLog
           logger,
           maxEntries: env.CART_CATALOG_CACHE_ENTRIES,
           ttlMs: env.CART_CATALOG_CACHE_TTL_MS,
-          lookups: new Counter({
-            name: 'cart_catalog_cache_lookups_total',
-            help: 'Variant and stock lookups by the cart, answered from its stream-fed cache (hit) or by products/inventory (miss)',
-            labelNames: ['kind', 'outcome'] as const,
-            registers: [metrics.registry],
-          }),
+          lookups: cartMetrics.catalogLookups,
         })
       : null;
   const carts: CartDeps = {
     store: createCartStore(redis, { guestTtlMs: env.GUEST_CART_TTL_DAYS * 86_400_000, logger }),
     catalog: createCatalog({ products: client('products', env.PRODUCTS_URL), inventory: client('inventory', env.INVENTORY_URL), logger, cache }),
     currency: env.CATALOG_CURRENCY,
-    changes: new Counter({
-      name: 'cart_changes_total',
-      help: 'Cart changes (add, update, remove, merge) by outcome: ok or the userError code',
-      labelNames: ['operation', 'outcome'] as const,
-      registers: [metrics.registry],
-    }),
+    changes: cartMetrics.changes,
   };
 
   const { http } = await createSubgraphServer<CartContext>({
