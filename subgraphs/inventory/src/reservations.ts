@@ -1,6 +1,6 @@
-import { badUserInput, graphqlError } from '@shopcart/kit';
+import { badUserInput, graphqlError, isDuplicateKey } from '@shopcart/kit';
 import type { InventoryModels, ReservationLine, ReservationRecord, ReservationStatus } from './model.js';
-import { commitLine, forgetRestock, holdLine, isDuplicateKey, isValidSku, releaseLine, restockLine, type StockDeps } from './stock.js';
+import { commitLine, forgetRestock, holdLine, isValidSku, releaseLine, restockLine, type StockDeps } from './stock.js';
 
 export const MAX_LINES = 100;
 export const MAX_LINE_QUANTITY = 1_000;

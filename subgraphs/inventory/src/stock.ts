@@ -1,4 +1,4 @@
-import { DomainError, badUserInput, type KeyedLock } from '@shopcart/kit';
+import { DomainError, badUserInput, isDuplicateKey, type KeyedLock } from '@shopcart/kit';
 import { mongo } from 'mongoose';
 import type { CachedLevel, StockLevelCache } from './levelCache.js';
 import type { InventoryModels, ReservationLine } from './model.js';
@@ -49,10 +49,6 @@ const AFTER_WRITE = { returnDocument: 'after', lean: true } as const;
 function writeThrough(deps: Pick<StockDeps, 'levels'>, doc: { sku: string; available: number; version: number } | null): boolean {
   if (doc) deps.levels.apply(doc.sku, doc.available, doc.version);
   return doc !== null;
-}
-
-export function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }
 
 /** Two first-time upserts of one SKU race on the unique index; the loser's retry finds the document. */
@@ -184,7 +180,7 @@ export async function initializeStock(deps: StockDeps, levels: readonly StockLev
   try {
     inserted = (await deps.models.Stock.collection.insertMany(docs, { ordered: false })).insertedCount;
   } catch (err) {
-    if (!(err instanceof mongo.MongoBulkWriteError) || !writeErrorsOf(err).every((e) => e.code === 11000)) throw err;
+    if (!(err instanceof mongo.MongoBulkWriteError) || !isDuplicateKey(err)) throw err;
     inserted = err.result.insertedCount;
     refused = new Set(writeErrorsOf(err).map((e) => e.index));
   }

@@ -40,3 +40,21 @@ export async function pingMongo(connection: Connection): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * A write refused by a unique index: someone else wrote that key first.
+ * MongoDB answers code 11000 (also inside a bulk write's writeErrors);
+ * FerretDB v1 answers 11000 for inserts, but a unique index violated by an
+ * update comes back as a generic error carrying PostgreSQL's SQLSTATE 23505.
+ */
+export function isDuplicateKey(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  if ((err as { code?: unknown }).code === 11000) return true;
+  const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
+  if (writeErrors !== undefined) {
+    const list = [writeErrors].flat();
+    if (list.length > 0 && list.every(isDuplicateKey)) return true;
+  }
+  const message = (err as { message?: unknown }).message;
+  return typeof message === 'string' && message.includes('(SQLSTATE 23505)');
+}

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { graphqlError } from '@shopcart/kit';
+import { graphqlError, isDuplicateKey } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import type { OrdersDeps } from './deps.js';
 import type { CheckoutRecord, OrderRecord } from './model.js';
@@ -36,7 +36,6 @@ export type Claim =
   | { kind: 'reused' }
   | { kind: 'replay'; order: OrderRecord };
 
-const isDuplicateKey = (err: unknown) => typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

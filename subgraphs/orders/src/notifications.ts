@@ -1,4 +1,4 @@
-import type { Logger, Redis } from '@shopcart/kit';
+import { isDuplicateKey, type Logger, type Redis } from '@shopcart/kit';
 import { mongo } from 'mongoose';
 import { startOrderEventConsumer, type OrderEvent, type OrderEventConsumer } from './events.js';
 import type { OrdersModels } from './model.js';
@@ -29,7 +29,7 @@ export async function recordNotifications(models: OrdersModels, events: readonly
   try {
     return (await models.Notification.collection.insertMany(docs as unknown as mongo.OptionalId<mongo.Document>[], { ordered: false })).insertedCount;
   } catch (err) {
-    const duplicatesOnly = err instanceof mongo.MongoBulkWriteError && [err.writeErrors].flat().every((e) => e.code === 11000);
+    const duplicatesOnly = err instanceof mongo.MongoBulkWriteError && isDuplicateKey(err);
     if (!duplicatesOnly) throw err;
     return err.result.insertedCount;
   }

@@ -1,8 +1,7 @@
-import { badUserInput } from '@shopcart/kit';
+import { badUserInput, isDuplicateKey } from '@shopcart/kit';
 import { orderLock, type PaymentsDeps } from './deps.js';
 import { paymentError, providerUnavailable } from './errors.js';
 import type { FailureCode, PaymentRecord } from './model.js';
-import { isDuplicateKey } from './mongoErrors.js';
 import { askProvider } from './providerCalls.js';
 import type { ProviderCallOptions } from './providers/provider.js';
 import { applyProviderCharge, findByKey } from './records.js';

@@ -1,10 +1,10 @@
-import { DomainError, type Logger } from '@shopcart/kit';
+import { DomainError, isDuplicateKey, type Logger } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import type { ProductInput, ProductUpdateInput } from './__generated__/resolvers-types.js';
 import type { AnnounceChange } from './catalogChanges.js';
 import { categoryPath } from './categories.js';
 import type { InitialStock, StockLevel } from './initialStock.js';
-import { fetchByIds, isDuplicateKey, nextRevision, objectIdOrNull, type ProductDoc, type ProductsModels, type VariantRecord } from './model.js';
+import { fetchByIds, nextRevision, objectIdOrNull, type ProductDoc, type ProductsModels, type VariantRecord } from './model.js';
 import { validateProductInput, validateProductUpdate, validateVariantUpdate, type NewProduct } from './productInput.js';
 import type { SearchIndex } from './searchIndex.js';
 import { slugFrom } from './slugs.js';
@@ -90,7 +90,7 @@ async function insertSkus(models: ProductsModels, productId: Types.ObjectId, pro
       { ordered: true },
     );
   } catch (err) {
-    if (!isDuplicateKey(err) && !isDuplicateKey((err as { writeErrors?: unknown[] }).writeErrors?.[0])) throw err;
+    if (!isDuplicateKey(err)) throw err;
     // Another product took a SKU since the check above: name it, after our own are gone.
     const skus = product.variants.map((v) => v.sku);
     await Promise.all(skus.map((sku) => models.Sku.deleteOne({ _id: sku, productId })));

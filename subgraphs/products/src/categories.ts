@@ -1,8 +1,8 @@
-import { DomainError } from '@shopcart/kit';
+import { DomainError, isDuplicateKey } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import type { CategoryInput } from './__generated__/resolvers-types.js';
 import type { CatalogDeps } from './catalog.js';
-import { isDuplicateKey, nextRevision, objectIdOrNull, type CategoryDoc, type ProductsModels } from './model.js';
+import { nextRevision, objectIdOrNull, type CategoryDoc, type ProductsModels } from './model.js';
 import { isValidSlug, slugFrom } from './slugs.js';
 
 /** Root categories are depth 1; deeper trees make navigation and filters unwieldy. */

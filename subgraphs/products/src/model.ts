@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@shopcart/kit';
 import { Schema, Types, type Connection, type Model } from 'mongoose';
 import type { IndexedProduct } from './searchIndex.js';
 
@@ -236,15 +237,6 @@ export async function nextRevision(models: ProductsModels, kind: ChangeKind, ref
 export async function reserveRevisions(models: ProductsModels, count: number): Promise<number> {
   const counter = await models.Counter.findOneAndUpdate({ _id: 'catalog' }, { $inc: { seq: count } }, { upsert: true, returnDocument: 'after' }).lean();
   return counter!.seq - count + 1;
-}
-
-export function isDuplicateKey(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  if ((err as { code?: unknown }).code === 11000) return true;
-  // FerretDB v1 reports a unique index violated by an update as a generic
-  // error carrying SQLite's message, without code 11000.
-  const message = (err as { message?: unknown }).message;
-  return typeof message === 'string' && message.includes('UNIQUE constraint failed');
 }
 
 /** A valid ObjectId from client input, or null (never throws). */

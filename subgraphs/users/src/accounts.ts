@@ -1,4 +1,4 @@
-import { DomainError, type KeyedLock, type Viewer } from '@shopcart/kit';
+import { DomainError, isDuplicateKey, type KeyedLock, type Viewer } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import type { GuestCartMerger } from './cartMerge.js';
@@ -28,10 +28,6 @@ const emailSchema = z.email().max(254);
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
-}
-
-function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }
 
 async function startSession(deps: AccountDeps, user: UserDoc): Promise<Session> {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isDuplicateKey } from '@shopcart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
-import { isDuplicateKey } from '../mongoErrors.js';
 import type { PaymentProvider, ProviderCallOptions, ProviderCharge, ProviderChargeStatus, ProviderRefund } from './provider.js';
 
 /**
