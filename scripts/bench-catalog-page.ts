@@ -1,12 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROUTER_ISSUER, createIdentitySigner, importPrivateKey } from '@shopcart/kit';
 import { generateKeys, serviceKeyEnv } from './keys.js';
 import { spawnService, stopService, waitReady, type ServiceProcess } from './processes.js';
 import { seedCatalog } from './seed.js';
-import { freePort, startMongo, startRedis } from './stack.js';
+import { freePort, runDir, startMongo, startRedis } from './stack.js';
 
 /**
  * Catalog page throughput and latency under concurrent clients, one command:
@@ -101,7 +101,7 @@ function table(results: Result[]): string {
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'shopcart-bench-page-'));
+  const dir = runDir('shopcart-bench-page-');
   const [redis, mongo] = await Promise.all([startRedis({ dir: join(dir, 'redis'), appendonly: false }), startMongo({ dir: join(dir, 'mongo') })]);
   const services: ServiceProcess[] = [];
   try {

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { rmSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startProcessStack, type ProcessStack } from './process-stack.js';
-import { startMongo, startRedis } from './stack.js';
+import { runDir, startMongo, startRedis } from './stack.js';
 
 /**
  * How fast a catalog page answers while inventory is away, one command:
@@ -72,7 +72,7 @@ const percentile = (xs: number[], p: number) => {
 };
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'shopcart-bench-'));
+  const dir = runDir('shopcart-bench-');
   const [redis, mongo] = await Promise.all([startRedis({ dir: join(dir, 'redis'), appendonly: false }), startMongo({ dir: join(dir, 'mongo') })]);
   let stack: ProcessStack | undefined;
   const rows: Array<[string, Sample[]]> = [];

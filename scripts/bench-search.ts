@@ -1,12 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { rmSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROUTER_ISSUER, createIdentitySigner, importPrivateKey } from '@shopcart/kit';
 import { generateKeys, serviceKeyEnv } from './keys.js';
 import { spawnService, stopService, waitReady, type ServiceProcess } from './processes.js';
 import { seedCatalog } from './seed.js';
-import { freePort, startMongo, startRedis } from './stack.js';
+import { freePort, runDir, startMongo, startRedis } from './stack.js';
 
 /**
  * Search-with-facets latency at catalog scale, one command:
@@ -65,7 +65,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'shopcart-bench-'));
+  const dir = runDir('shopcart-bench-');
   const [redis, mongo] = await Promise.all([startRedis({ dir: join(dir, 'redis'), appendonly: false }), startMongo({ dir: join(dir, 'mongo') })]);
   const services: ServiceProcess[] = [];
   try {

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROUTER_PORT, SUBGRAPHS } from '../schema/subgraphs.js';
 import { loadOrCreateKeys, serviceKeyEnv } from './keys.js';
@@ -43,6 +44,21 @@ async function stopAll(code: number): Promise<never> {
   process.exit(code);
 }
 
+/**
+ * Earlier versions kept the embedded store's data as SQLite files in
+ * .data/mongo. Starting on an empty PostgreSQL cluster beside them would show
+ * a freshly seeded shop as if the old orders and accounts were gone, so say
+ * so and stop instead.
+ */
+function refuseSqliteData(oldDir: string): void {
+  if (!existsSync(oldDir) || !readdirSync(oldDir).some((name) => name.endsWith('.sqlite'))) return;
+  throw new Error(
+    `${oldDir} holds data of the earlier SQLite-based embedded store, which this version no longer runs ` +
+      `(it now runs FerretDB on PostgreSQL, in ${join(dataDir, 'store')}). ` +
+      `To start with a freshly seeded shop, move it aside: mv ${oldDir} ${oldDir}-sqlite`,
+  );
+}
+
 async function main(): Promise<void> {
   const began = Date.now();
   process.on('SIGINT', () => void stopAll(0));
@@ -61,10 +77,11 @@ async function main(): Promise<void> {
     log(`Redis (AOF) at ${redisUrl}, data in ${join(dataDir, 'redis')}`);
   }
   if (!mongoUrl) {
-    const mongo = await startMongo({ dir: join(dataDir, 'mongo'), port: Number(process.env.SHOPCART_MONGO_PORT ?? 27018) });
+    refuseSqliteData(join(dataDir, 'mongo'));
+    const mongo = await startMongo({ dir: join(dataDir, 'store'), port: Number(process.env.SHOPCART_MONGO_PORT ?? 27018) });
     stores.push(mongo);
     mongoUrl = mongo.url;
-    log(`MongoDB-compatible server at ${mongoUrl}, data in ${join(dataDir, 'mongo')}`);
+    log(`MongoDB-compatible server at ${mongoUrl}, data in ${join(dataDir, 'store')}`);
   }
 
   // A demo catalog on an empty database, before the services load their search index.

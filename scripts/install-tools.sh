@@ -2,8 +2,9 @@
 # Installs the native tools the embedded stack needs and that npm cannot provide:
 # redis-server and chromium (the browser test drives it through playwright-core,
 # which must not download a browser of its own) from Debian, and, when no mongod
-# is on PATH, FerretDB v1 built from the Go module proxy. Idempotent: a second run
-# only checks.
+# is on PATH, the embedded MongoDB-compatible store: Debian's PostgreSQL and
+# FerretDB v1 (built from the Go module proxy) in front of it. Idempotent: a
+# second run only checks.
 set -euo pipefail
 
 FERRETDB_VERSION="${FERRETDB_VERSION:-v1.24.2}"
@@ -32,12 +33,18 @@ if command -v mongod >/dev/null 2>&1; then
   exit 0
 fi
 
+# Debian's server package: initdb and postgres under /usr/lib/postgresql/<major>/bin,
+# and the postgres account they run as when the caller is root.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
+# The package starts a cluster of its own on 5432; the stack runs its own clusters
+# and needs none, but leaves a running one alone.
+
 if [ -x "$TOOLS_DIR/ferretdb" ] && "$TOOLS_DIR/ferretdb" --version 2>/dev/null | grep -q "${FERRETDB_VERSION#v}"; then
   exit 0
 fi
 
 command -v go >/dev/null 2>&1 || { log "Go is required to build FerretDB"; exit 1; }
-log "building FerretDB $FERRETDB_VERSION (SQLite backend) into $TOOLS_DIR"
+log "building FerretDB $FERRETDB_VERSION into $TOOLS_DIR"
 mkdir -p "$TOOLS_DIR"
 src_dir="$(go mod download -json "github.com/FerretDB/FerretDB@${FERRETDB_VERSION}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
 [ -d "$src_dir" ] || { log "could not download FerretDB module"; exit 1; }

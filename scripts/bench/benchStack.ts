@@ -1,11 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PLANNED_PORTS, SUBGRAPHS } from '../../schema/subgraphs.js';
 import { generateKeys, serviceKeyEnv, type PlatformKeys } from '../keys.js';
 import { REPO_ROOT, spawnService, stopService, waitReady, type ServiceProcess } from '../processes.js';
 import { seedCatalog } from '../seed.js';
-import { freePort, startMongo, startRedis, type StoreProcess } from '../stack.js';
+import { freePort, runDir, startMongo, startRedis, type StoreProcess } from '../stack.js';
 import { startCommandCounter, type CommandCounter } from './commandCounter.js';
 
 /**
@@ -43,7 +42,7 @@ export function rewriteSupergraph(sdl: string, urls: Record<string, string>): st
 }
 
 export async function startBenchStack(options: { size: number; log: (line: string) => void; verbose?: boolean }): Promise<BenchStack> {
-  const dir = mkdtempSync(join(tmpdir(), 'shopcart-bench-'));
+  const dir = runDir('shopcart-bench-');
   const [redis, mongo] = await Promise.all([startRedis({ dir: join(dir, 'redis'), appendonly: true }), startMongo({ dir: join(dir, 'mongo') })]);
   const counters: Record<string, CommandCounter> = {};
   const subgraphs: Record<string, ServiceProcess> = {};

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startProcessStack } from '../../../scripts/process-stack.js';
-import { startMongo, startRedis, type StoreProcess } from '../../../scripts/stack.js';
+import { runDir, startMongo, startRedis, type StoreProcess } from '../../../scripts/stack.js';
 
 /*
  * Checkouts per second through the router, with every service in its own
@@ -132,7 +131,7 @@ async function measure(stores: { mongoUrl: string; redisUrl: string }, scenario:
 
 async function main(): Promise<void> {
   const stores: StoreProcess[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'shopcart-bench-checkout-'));
+  const dir = runDir('shopcart-bench-checkout-');
   try {
     let mongoUrl = process.env.MONGODB_URL;
     let redisUrl = process.env.REDIS_URL;
