@@ -1,4 +1,4 @@
-import { DomainError, badUserInput, isDuplicateKey, type KeyedLock } from '@shopcart/kit';
+import { DomainError, badUserInput, findIn, isDuplicateKey, retryOnConflict, type KeyedLock } from '@shopcart/kit';
 import { mongo } from 'mongoose';
 import type { CachedLevel, StockLevelCache } from './levelCache.js';
 import type { InventoryModels, ReservationLine } from './model.js';
@@ -26,8 +26,13 @@ export interface StockDeps {
   levels: StockLevelCache;
 }
 
-/** Every write to a stock document goes through here (see locks.ts for why). */
-export const withStock = <T>(deps: Pick<StockDeps, 'locks'>, sku: string, write: () => Promise<T>): Promise<T> => deps.locks.run(`stock:${sku}`, write);
+/**
+ * Every write to a stock document goes through here: queued behind this
+ * process's other writes to the SKU (locks.ts), and run again when the
+ * embedded store refuses it because another replica changed the document
+ * first (kit revisioned).
+ */
+export const withStock = <T>(deps: Pick<StockDeps, 'locks'>, sku: string, write: () => Promise<T>): Promise<T> => deps.locks.run(`stock:${sku}`, () => retryOnConflict(write));
 
 export const isValidSku = (sku: string): boolean => SKU_PATTERN.test(sku);
 export const isValidLevel = (available: number): boolean => Number.isInteger(available) && available >= 0 && available <= MAX_AVAILABLE;
@@ -208,8 +213,7 @@ export async function readLevels(deps: Pick<StockDeps, 'models' | 'levels'>, sku
     else levels.set(sku, cached);
   }
   if (misses.length === 0) return levels;
-  // batchSize: the whole batch in the first reply, one round trip however many SKUs.
-  const docs = await deps.models.Stock.find({ sku: { $in: misses } }, { _id: 0, sku: 1, available: 1, version: 1 }).batchSize(misses.length + 1).lean();
+  const docs = await findIn<{ sku: string; available: number; version: number }>(deps.models.Stock, 'sku', misses, { projection: { _id: 0, sku: 1, available: 1, version: 1 } });
   for (const doc of docs) {
     levels.set(doc.sku, { available: doc.available, version: doc.version });
     deps.levels.apply(doc.sku, doc.available, doc.version);

@@ -1,3 +1,4 @@
+import { findIn } from '@shopcart/kit';
 import type { OrdersDeps } from './deps.js';
 import { recoverAbandonedCheckout, sweepCheckouts } from './idempotency.js';
 import { ORDER_TASKS, type CheckoutRecord, type OrderRecord } from './model.js';
@@ -52,7 +53,7 @@ export async function recover(deps: OrdersDeps, retentionMs: number, now = new D
       ),
   );
 
-  const due = await Order.find({ tasks: { $in: [...ORDER_TASKS] }, recoverAfter: { $lte: now } }).limit(BATCH).lean<OrderRecord[]>();
+  const due = await findIn<OrderRecord>(Order, 'tasks', ORDER_TASKS, { filter: { recoverAfter: { $lte: now } }, limit: BATCH });
   let settled = 0;
   for (const listed of due) {
     const orderId = String(listed._id);

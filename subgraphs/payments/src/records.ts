@@ -1,3 +1,4 @@
+import { findIn } from '@shopcart/kit';
 import type { PaymentModels, PaymentRecord, PaymentRecordStatus, RefundRecord } from './model.js';
 import type { ProviderCharge, ProviderRefund } from './providers/provider.js';
 
@@ -12,9 +13,9 @@ export async function latestPayment(models: PaymentModels, orderId: string): Pro
 
 /** The latest settled payment of each order, in one query; orders without one are absent. */
 export async function latestSettledPayments(models: PaymentModels, orderIds: readonly string[]): Promise<Map<string, PaymentRecord>> {
-  const payments = await models.Payment.find({ orderId: { $in: [...orderIds] }, status: { $ne: 'PENDING' } })
-    .sort({ createdAt: -1, _id: -1 })
-    .lean<PaymentRecord[]>();
+  const payments = (await findIn<PaymentRecord>(models.Payment, 'orderId', orderIds, { filter: { status: { $ne: 'PENDING' } } })).sort(
+    (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || String(b._id).localeCompare(String(a._id)),
+  );
   const latest = new Map<string, PaymentRecord>();
   for (const payment of payments) if (!latest.has(payment.orderId)) latest.set(payment.orderId, payment);
   return latest;

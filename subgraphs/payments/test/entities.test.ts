@@ -1,3 +1,4 @@
+import { isFerretDb } from '@shopcart/kit';
 import type { mongo } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postGraphQL } from '../../../scripts/harness.js';
@@ -51,7 +52,7 @@ beforeAll(async () => {
 afterAll(async () => p?.platform.stop());
 
 describe('Order.payment, as the router asks for it', () => {
-  it('resolves every order of one fetch with one database round trip', async () => {
+  it('resolves every order of one fetch with one database round trip (one indexed find per order on FerretDB)', async () => {
     const none = uniqueId('order-without-payment');
     const { result, commands } = await paymentCommandsDuring(() =>
       p.asViewer({ role: 'ADMIN', userId: 'admin-1' }, ENTITIES, orders(captured.orderId, declined.orderId, none, pendingOrder, otherCustomers.orderId)),
@@ -65,7 +66,8 @@ describe('Order.payment, as the router asks for it', () => {
       { id: pendingOrder, payment: null },
       { id: otherCustomers.orderId, payment: expect.objectContaining({ id: otherCustomers.paymentId, amount: { amount: '1.00', currencyCode: 'EUR' } }) },
     ]);
-    expect(commands).toEqual(['find']);
+    // FerretDB pushes no $in down: one indexed find per order, in parallel (kit findIn).
+    expect(commands).toEqual((await isFerretDb(p.service.connection)) ? Array(5).fill('find') : ['find']);
   });
 
   it("shows a customer their own orders' payments and nobody else's", async () => {

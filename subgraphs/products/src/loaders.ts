@@ -1,3 +1,4 @@
+import { findIn } from '@shopcart/kit';
 import DataLoader from 'dataloader';
 import { fetchByIds, objectIdOrNull, type CategoryDoc, type ProductDoc, type ProductsModels, type SkuDoc } from './model.js';
 import type { SearchIndex } from './searchIndex.js';
@@ -41,7 +42,7 @@ export function createLoaders(models: ProductsModels, index: SearchIndex) {
     // Categories are few (hundreds): the index holds every one.
     categoryById: new DataLoader<string, CategoryDoc | null>((ids) =>
       memoryFirst(ids, (id) => index.categoryDocument(id), async (misses) => {
-        const docs = await models.Category.find({ _id: { $in: misses.map(objectIdOrNull).filter((id) => id !== null) } }).lean<CategoryDoc[]>();
+        const docs = await findIn<CategoryDoc>(models.Category, '_id', misses.map(objectIdOrNull).filter((id) => id !== null));
         return new Map(docs.map((doc) => [String(doc._id), doc]));
       }),
     ),
@@ -53,13 +54,13 @@ export function createLoaders(models: ProductsModels, index: SearchIndex) {
           return entry && index.categoryDocument(entry.id);
         },
         async (misses) => {
-          const docs = await models.Category.find({ slug: { $in: misses } }).lean<CategoryDoc[]>();
+          const docs = await findIn<CategoryDoc>(models.Category, 'slug', misses);
           return new Map(docs.map((doc) => [doc.slug, doc]));
         },
       ),
     ),
     childrenByParentId: new DataLoader<string, CategoryDoc[]>(async (parentIds) => {
-      const docs = await models.Category.find({ parentId: { $in: parentIds.map(objectIdOrNull).filter((id) => id !== null) } }).lean<CategoryDoc[]>();
+      const docs = await findIn<CategoryDoc>(models.Category, 'parentId', parentIds.map(objectIdOrNull).filter((id) => id !== null));
       return parentIds.map((id) => docs.filter((doc) => String(doc.parentId) === id).sort(byName));
     }),
   };

@@ -1,4 +1,4 @@
-import { isDuplicateKey } from '@shopcart/kit';
+import { findIn, isDuplicateKey } from '@shopcart/kit';
 import { Schema, Types, type Connection, type Model } from 'mongoose';
 import type { IndexedProduct } from './searchIndex.js';
 
@@ -209,7 +209,7 @@ export function createModels(connection: Connection): ProductsModels {
 /** Documents for `ids` in one query (missing ones left out). */
 export async function fetchByIds<T>(model: Model<T>, ids: readonly unknown[], projection?: Record<string, 0 | 1>): Promise<Array<T & { _id: unknown }>> {
   if (ids.length === 0) return [];
-  return (await model.find({ _id: { $in: ids } } as never, projection).lean()) as Array<T & { _id: unknown }>;
+  return findIn<T & { _id: unknown }>(model, '_id', ids, { projection });
 }
 
 /**
