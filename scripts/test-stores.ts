@@ -1,18 +1,39 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import './vitest-context.js';
+import { explainAll, readAudit, renderVerdicts } from './queryPlans.js';
+import { REPO_ROOT } from './processes.js';
 import { runDir, startMongo, startRedis } from './stack.js';
+import './vitest-context.js';
 
-/** Starts real Redis and a real MongoDB-compatible server for the test run, and removes them after. */
+/**
+ * Starts real Redis and a real MongoDB-compatible server for the test run,
+ * and removes them after. Before removing them, explains every query shape
+ * the services sent during the run and fails the run on any that reads a
+ * whole collection (queryPlans.ts); the verdicts go to .data/query-plans.txt.
+ */
 export default async function setup(project: TestProject) {
   const dir = runDir('shopcart-test-');
-  const [redis, mongo] = await Promise.all([startRedis({ dir: join(dir, 'redis'), appendonly: false }), startMongo({ dir: join(dir, 'mongo'), durable: false })]);
+  const auditDir = join(dir, 'queries');
+  // Inherited by the test workers and the service processes they start.
+  process.env.STORE_QUERY_AUDIT_DIR = auditDir;
+  const [redis, mongo] = await Promise.all([startRedis({ dir: join(dir, 'redis'), appendonly: false }), startMongo({ dir: join(dir, 'mongo'), durable: false, preferIndexes: true })]);
   project.provide('mongoUrl', mongo.url);
   project.provide('redisUrl', redis.url);
   project.provide('redisPort', redis.port);
   return async () => {
-    await Promise.all([redis.stop(), mongo.stop()]);
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      const verdicts = await explainAll(mongo.url, readAudit(auditDir));
+      const report = renderVerdicts(verdicts);
+      mkdirSync(join(REPO_ROOT, '.data'), { recursive: true });
+      writeFileSync(join(REPO_ROOT, '.data', 'query-plans.txt'), report);
+      const scans = verdicts.filter((v) => v.verdict === 'scan');
+      if (scans.length > 0) {
+        throw new Error(`${scans.length} query shapes read a whole collection (all verdicts in .data/query-plans.txt):\n${renderVerdicts(scans)}`);
+      }
+    } finally {
+      await Promise.all([redis.stop(), mongo.stop()]);
+      rmSync(dir, { recursive: true, force: true });
+    }
   };
 }

@@ -10,10 +10,20 @@ bash scripts/install-tools.sh
 # Tests of one workspace import others' generated types: all codegen first.
 npm run --silent typecheck
 mkdir -p .data
+rm -f .data/query-plans.txt
 status=0
 npx vitest run --config scripts/vitest.config.ts --reporter=default --reporter=json --outputFile.json=.data/test-results.json "$@" || status=$?
 node -e '
   const r = JSON.parse(require("fs").readFileSync(".data/test-results.json", "utf8"));
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 ' || true
+# The stores' teardown explains every query shape the services sent (scripts/queryPlans.ts);
+# vitest only logs a teardown's error, so its verdict decides here.
+if [ -f .data/query-plans.txt ]; then
+  tail -n 1 .data/query-plans.txt
+  if grep -q '^scan ' .data/query-plans.txt; then
+    grep '^scan ' .data/query-plans.txt
+    status=1
+  fi
+fi
 exit $status

@@ -28,7 +28,10 @@ export function startLevelFeed(options: { models: InventoryModels; redis: Redis;
     async reset() {
       const started = Date.now();
       let count = 0;
-      for await (const doc of models.Stock.find({}, { _id: 0, sku: 1, available: 1, version: 1 }).lean().cursor({ batchSize: 5_000 })) {
+      for await (const doc of models.Stock.find({}, { _id: 0, sku: 1, available: 1, version: 1 })
+        .comment('scan: the level cache loads every level at start and after a gap in the stream')
+        .lean()
+        .cursor({ batchSize: 5_000 })) {
         cache.apply(doc.sku, doc.available, doc.version);
         count += 1;
       }

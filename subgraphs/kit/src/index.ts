@@ -22,3 +22,4 @@ export * from './address.js';
 export * from './money.js';
 export * from './streams.js';
 export * from './selection.js';
+export * from './queryAudit.js';

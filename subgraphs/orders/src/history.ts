@@ -46,9 +46,13 @@ export async function listOrders(
     const id = new Types.ObjectId(after.id);
     query.$or = [{ placedAt: { $lt: at } }, { placedAt: at, _id: { $lt: id } }];
   }
+  // Staff listing every order: MongoDB walks the (placedAt, _id) index, FerretDB v1
+  // pushes neither a sort nor a range down and reads them all. A customer's own
+  // history and a status filter are answered from their indexes on both.
+  const options = Object.keys(base).length === 0 ? { comment: 'scan: staff list of every order, on FerretDB only (no sort pushdown)' } : {};
   const [docs, totalCount] = await Promise.all([
-    first > 0 ? models.Order.find(query).sort({ placedAt: -1, _id: -1 }).limit(first + 1).lean<OrderRecord[]>() : Promise.resolve([]),
-    models.Order.countDocuments(base),
+    first > 0 ? models.Order.find(query, null, options).sort({ placedAt: -1, _id: -1 }).limit(first + 1).lean<OrderRecord[]>() : Promise.resolve([]),
+    models.Order.countDocuments(base, options),
   ]);
   const nodes = docs.slice(0, first);
   const edges = nodes.map((node) => ({ node, cursor: encodeCursor({ at: node.placedAt.getTime(), id: String(node._id) }) }));

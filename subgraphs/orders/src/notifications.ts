@@ -47,5 +47,6 @@ export function startNotificationConsumer(options: { models: OrdersModels; redis
 }
 
 export async function sweepNotifications(models: OrdersModels, now = new Date()): Promise<number> {
-  return (await models.Notification.deleteMany({ createdAt: { $lt: new Date(now.getTime() - NOTIFICATION_RETENTION_MS) } })).deletedCount;
+  const comment = 'scan: a sweep past retention; FerretDB v1 pushes no range down and has no TTL index (MongoDB uses the createdAt index)';
+  return (await models.Notification.deleteMany({ createdAt: { $lt: new Date(now.getTime() - NOTIFICATION_RETENTION_MS) } }, { comment })).deletedCount;
 }

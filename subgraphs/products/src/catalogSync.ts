@@ -19,6 +19,12 @@ import { SearchIndex } from './searchIndex.js';
 
 /** Log entries older than this are trimmed; a replica that could not poll for half of it reloads everything. */
 const CHANGE_RETENTION_MS = 10 * 60_000;
+/**
+ * Why the log's queries may read it whole: it keeps CHANGE_RETENTION_MS of
+ * changes, so it is as long as the catalog's recent writes, never as long as
+ * the catalog; and FerretDB v1 pushes no range ($gt, $lt) down to an index.
+ */
+const SHORT_LOG = 'scan: the change log holds only the last 10 minutes of writes';
 const TRIM_EVERY_MS = 60_000;
 const objectId = (id: string) => new Types.ObjectId(id);
 /** The index keeps whole documents (entity references and pages are answered from it), minus what no reader uses. */
@@ -50,12 +56,12 @@ export function startCatalogSync(options: { models: ProductsModels; index: Searc
     const startedAt = Date.now();
     // Before reading anything: what this load surely covers, and the last bulk import it includes.
     const [settled, reload] = await Promise.all([
-      models.Change.findOne({ at: { $lt: new Date(startedAt - settleMs) } }, { _id: 1 }).sort({ _id: -1 }).lean(),
-      models.Change.findOne({ kind: 'reload' }, { _id: 1 }).sort({ _id: -1 }).lean(),
+      models.Change.findOne({ at: { $lt: new Date(startedAt - settleMs) } }, { _id: 1 }).sort({ _id: -1 }).comment(SHORT_LOG).lean(),
+      models.Change.findOne({ kind: 'reload' }, { _id: 1 }).sort({ _id: -1 }).comment(SHORT_LOG).lean(),
     ]);
     const fresh = new SearchIndex();
-    for await (const category of models.Category.find({}).lean<CategoryDoc>().cursor()) fresh.upsertCategory(category);
-    for await (const product of models.Product.find({}, INDEX_PROJECTION).lean<ProductDoc>().cursor({ batchSize: 1_000 })) fresh.upsertProduct(product);
+    for await (const category of models.Category.find({}).comment('scan: the search index holds every category, loaded once at start').lean<CategoryDoc>().cursor()) fresh.upsertCategory(category);
+    for await (const product of models.Product.find({}, INDEX_PROJECTION).comment('scan: the search index holds every product, loaded once at start').lean<ProductDoc>().cursor({ batchSize: 1_000 })) fresh.upsertProduct(product);
     index.replaceWith(fresh);
     baseFloor = settled?._id ?? 0;
     handledReload = Math.max(handledReload, reload?._id ?? 0);
@@ -80,7 +86,7 @@ export function startCatalogSync(options: { models: ProductsModels; index: Searc
       return;
     }
     const floor = floorAt(startedAt);
-    const changes = await models.Change.find({ _id: { $gt: floor } }).sort({ _id: 1 }).lean();
+    const changes = await models.Change.find({ _id: { $gt: floor } }).sort({ _id: 1 }).comment(SHORT_LOG).lean();
     const reload = changes.findLast((c) => c.kind === 'reload');
     if (reload && reload._id > handledReload) {
       await load();
@@ -104,7 +110,7 @@ export function startCatalogSync(options: { models: ProductsModels; index: Searc
     lastPollOk = Date.now();
     if (startedAt - lastTrim > TRIM_EVERY_MS) {
       lastTrim = startedAt;
-      await models.Change.deleteMany({ at: { $lt: new Date(startedAt - CHANGE_RETENTION_MS) } });
+      await models.Change.deleteMany({ at: { $lt: new Date(startedAt - CHANGE_RETENTION_MS) } }, { comment: SHORT_LOG });
     }
   }
 

@@ -53,7 +53,7 @@ export async function importCatalog(
   const batchSize = options.batchSize ?? 1_000;
   const result: ImportResult = { categories: 0, products: 0, skus: 0 };
 
-  const bySlug = new Map((await models.Category.find({}).lean<CategoryDoc[]>()).map((c) => [c.slug, c]));
+  const bySlug = new Map((await models.Category.find({}).comment('scan: a bulk import matches every category by slug').lean<CategoryDoc[]>()).map((c) => [c.slug, c]));
   const pending = [...catalog.categories].filter((c) => !bySlug.has(c.slug));
   // Parents first, whatever the order given.
   while (pending.length > 0) {

@@ -85,7 +85,7 @@ export function createInitialStock(options: { models: ProductsModels; client: Se
     try {
       let confirmed = 0;
       // Tiny collection: only creates inventory has not confirmed yet.
-      const pending = await models.PendingStock.find({}).lean();
+      const pending = await models.PendingStock.find({}).comment('scan: an outbox, it holds only what is pending').lean();
       outstanding = pending.length;
       const now = Date.now();
       for (const record of pending) {

@@ -104,9 +104,12 @@ export async function listUsers(models: UsersModels, args: { query?: string | nu
     filter.$or = [{ emailLower: prefix }, { name: new RegExp(`^${escapeRegex(query)}`, 'i') }];
   }
   const page = args.afterId ? { ...filter, _id: { $gt: new Types.ObjectId(args.afterId) } } : filter;
+  // Staff only. MongoDB answers an anchored prefix from the email index; FerretDB v1
+  // pushes neither a regular expression nor $or down and reads every account.
+  const options = { comment: 'scan: staff search of accounts, on FerretDB only (no regex pushdown)' };
   const [docs, totalCount] = await Promise.all([
-    models.User.find(page).sort({ _id: 1 }).limit(args.first + 1),
-    models.User.countDocuments(filter),
+    models.User.find(page, null, options).sort({ _id: 1 }).limit(args.first + 1),
+    models.User.countDocuments(filter, options),
   ]);
   return { users: docs.slice(0, args.first), hasNextPage: docs.length > args.first, totalCount };
 }

@@ -84,6 +84,9 @@ export async function revokeRefreshFamily(models: UsersModels, token: string): P
 
 /** FerretDB v1 has no TTL indexes, so the service sweeps expired tokens itself. */
 export async function sweepExpiredRefreshTokens(models: UsersModels): Promise<number> {
-  const result = await models.RefreshToken.deleteMany({ expiresAt: { $lt: new Date() } });
+  const result = await models.RefreshToken.deleteMany(
+    { expiresAt: { $lt: new Date() } },
+    { comment: 'scan: an hourly sweep; FerretDB v1 pushes no range down and has no TTL index (MongoDB uses the expiresAt index)' },
+  );
   return result.deletedCount ?? 0;
 }
