@@ -68,3 +68,64 @@ CREATE EVENT TRIGGER shopcart_gin_companions ON ddl_command_end
 
 -- Indexes created before this ran (a cluster from an earlier version).
 SELECT shopcart_gin_companions(NULL);
+
+-- Compare-and-set for documents that carry a revision (`_rev`).
+--
+-- Why: FerretDB v1 runs a conditional update as a read, then a write of the
+-- whole document by _id, without isolation: two processes updating one
+-- document at once both pass the condition and the second write undoes the
+-- first (two replicas of inventory would both sell the last unit). A
+-- document whose writers all bump `_rev` (the kit's `revisioned` schema
+-- plugin) is guarded here: PostgreSQL locks the row for the first writer and
+-- shows the second writer's update the row as the first left it, so a write
+-- that does not raise the revision above the stored one was computed from a
+-- stale read and is refused. The service retries it (kit `retryOnConflict`),
+-- which reads the document again and checks its condition anew. MongoDB
+-- isolates single-document updates itself and needs none of this.
+
+CREATE OR REPLACE FUNCTION shopcart_revision_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF OLD._jsonb ? '_rev'
+     AND (NOT (NEW._jsonb ? '_rev') OR (NEW._jsonb ->> '_rev')::numeric <= (OLD._jsonb ->> '_rev')::numeric) THEN
+    RAISE EXCEPTION 'shopcart_write_conflict: the document changed since it was read'
+      USING ERRCODE = 'serialization_failure';
+  END IF;
+  RETURN NEW;
+END $$;
+
+CREATE OR REPLACE FUNCTION shopcart_guard_tables(target oid) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN
+    SELECT c.oid, c.relname, n.nspname
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = '_jsonb' AND NOT a.attisdropped
+    WHERE c.relkind = 'r'
+      AND c.relname NOT LIKE '\_ferretdb\_%'
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'public')
+      AND (target IS NULL OR c.oid = target)
+      AND NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname = 'shopcart_revision_guard')
+  LOOP
+    EXECUTE format('CREATE TRIGGER shopcart_revision_guard BEFORE UPDATE ON %I.%I FOR EACH ROW EXECUTE FUNCTION shopcart_revision_guard()', t.nspname, t.relname);
+  END LOOP;
+END $$;
+
+CREATE OR REPLACE FUNCTION shopcart_on_create_table() RETURNS event_trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  cmd record;
+BEGIN
+  FOR cmd IN SELECT objid FROM pg_event_trigger_ddl_commands() WHERE object_type = 'table' LOOP
+    PERFORM shopcart_guard_tables(cmd.objid);
+  END LOOP;
+END $$;
+
+DROP EVENT TRIGGER IF EXISTS shopcart_guard_tables;
+CREATE EVENT TRIGGER shopcart_guard_tables ON ddl_command_end
+  WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION shopcart_on_create_table();
+
+SELECT shopcart_guard_tables(NULL);

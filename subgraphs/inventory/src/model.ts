@@ -1,3 +1,4 @@
+import { revisioned } from '@shopcart/kit';
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
 
 // One document per SKU, so every stock change is a single-document atomic
@@ -32,6 +33,9 @@ const stockSchema = new Schema(
   { collection: 'stock', versionKey: false },
 );
 
+// Replicas write the same documents: each write raises _rev, so the embedded store can refuse a stale one.
+stockSchema.plugin(revisioned);
+
 const reservationLineSchema = new Schema({ sku: { type: String, required: true }, quantity: { type: Number, required: true } }, { _id: false });
 
 const reservationSchema = new Schema(
@@ -55,6 +59,7 @@ reservationSchema.index({ status: 1, expiresAt: 1 });
 reservationSchema.index({ status: 1, createdAt: 1 });
 reservationSchema.index({ holdsSettled: 1, status: 1 });
 reservationSchema.index({ status: 1, updatedAt: 1 });
+reservationSchema.plugin(revisioned);
 
 export type Stock = InferSchemaType<typeof stockSchema>;
 export type Reservation = InferSchemaType<typeof reservationSchema>;

@@ -1,4 +1,4 @@
-import { badUserInput, graphqlError, isDuplicateKey } from '@shopcart/kit';
+import { badUserInput, graphqlError, isDuplicateKey, retryOnConflict } from '@shopcart/kit';
 import type { InventoryModels, ReservationLine, ReservationRecord, ReservationStatus } from './model.js';
 import { commitLine, forgetRestock, holdLine, isValidSku, releaseLine, restockLine, type StockDeps } from './stock.js';
 
@@ -75,7 +75,7 @@ async function findReservation(models: InventoryModels, id: string): Promise<Res
 
 /** The one way a status changes: conditional on where it stands now. */
 async function transition(models: InventoryModels, filter: Record<string, unknown>, set: Record<string, unknown>): Promise<ReservationRecord | null> {
-  return models.Reservation.findOneAndUpdate(filter, { $set: set }, { new: true }).lean<ReservationRecord>();
+  return retryOnConflict(() => models.Reservation.findOneAndUpdate(filter, { $set: set }, { new: true }).lean<ReservationRecord>());
 }
 
 const exclusively = <T>(deps: StockDeps, reservationId: string, task: () => Promise<T>) => deps.locks.run(`reservation:${reservationId}`, task);
@@ -100,7 +100,7 @@ async function settleHolds(deps: StockDeps, reservation: ReservationRecord, opti
   } else {
     return reservation;
   }
-  await deps.models.Reservation.updateOne({ _id: id, status: reservation.status }, { $set: { holdsSettled: true } });
+  await retryOnConflict(() => deps.models.Reservation.updateOne({ _id: id, status: reservation.status }, { $set: { holdsSettled: true } }));
   // A crash before this only leaves markers behind; the settled status already stops every retry.
   if (reservation.status === 'RESTOCKED') await Promise.all(reservation.lines.map((line) => forgetRestock(deps, id, line.sku)));
   return reservation;

@@ -1,3 +1,4 @@
+import { revisioned } from '@shopcart/kit';
 import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
 
 export const ORDER_STATUSES = [
@@ -116,6 +117,8 @@ orderSchema.index({ status: 1, placedAt: -1, _id: -1 });
 orderSchema.index({ placedAt: -1, _id: -1 });
 orderSchema.index({ tasks: 1, recoverAfter: 1 });
 orderSchema.index({ outboxPending: 1 });
+// Replicas write the same orders (recovery, the publisher, staff): see kit revisioned.
+orderSchema.plugin(revisioned);
 
 /**
  * One checkout attempt per customer and idempotency key: the key's
@@ -140,6 +143,7 @@ checkoutSchema.index({ state: 1, leaseUntil: 1 });
 checkoutSchema.index({ state: 1, createdAt: 1 });
 
 const counterSchema = new Schema({ _id: { type: String, required: true }, seq: { type: Number, required: true } }, { collection: 'counters', versionKey: false });
+counterSchema.plugin(revisioned);
 
 /** What the built-in consumer of the order-events stream records, one per event id. */
 const notificationSchema = new Schema(

@@ -1,4 +1,4 @@
-import type { KeyedLock } from '@shopcart/kit';
+import { retryOnConflict, type KeyedLock } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import { orderPlaced, orderStatusChanged } from './orderEvents.js';
 import type { OrderRecord, OrderStatus, OrdersModels, OrderTask, OutboxEntry } from './model.js';
@@ -14,8 +14,14 @@ export interface OrderStore {
 }
 
 /** Every write to an order document goes through here (see kit/locks.ts for why). */
+/**
+ * Every write to an order goes through here: queued behind this process's
+ * other writes to it, and run again (reading the order anew) when the
+ * embedded store refuses it because another replica changed the order first
+ * (kit revisioned). Each write function reads, then writes conditionally.
+ */
 export const withOrder = <T>(store: Pick<OrderStore, 'locks'>, orderId: string, write: () => Promise<T>): Promise<T> =>
-  store.locks.run(`order:${orderId}`, write);
+  store.locks.run(`order:${orderId}`, () => retryOnConflict(write));
 
 export async function findOrder(models: OrdersModels, orderId: string): Promise<OrderRecord | null> {
   if (!Types.ObjectId.isValid(orderId)) return null;
@@ -81,13 +87,14 @@ const ORDER_NUMBER_BASE = 100_000;
 
 /**
  * Order numbers come from one counter document: human-friendly, unique and
- * increasing (SC-100001, SC-100002, ...). The increment is queued in-process
- * (FerretDB v1 does not isolate it) and the unique index on `number` refuses
- * a duplicate whatever happens.
+ * increasing (SC-100001, SC-100002, ...). The counter is revisioned, so on
+ * the embedded store a replica's increment computed from a stale read is
+ * refused and retried; the unique index on `number` refuses a duplicate
+ * whatever happens.
  */
 export async function nextOrderNumber(store: Pick<OrderStore, 'models' | 'locks'>): Promise<string> {
   const counter = await store.locks.run('counter:orderNumber', () =>
-    store.models.Counter.findOneAndUpdate({ _id: 'orderNumber' }, { $inc: { seq: 1 } }, { upsert: true, new: true }).lean(),
+    retryOnConflict(() => store.models.Counter.findOneAndUpdate({ _id: 'orderNumber' }, { $inc: { seq: 1 } }, { upsert: true, new: true }).lean()),
   );
   if (!counter) throw new Error('order number counter missing');
   return `SC-${ORDER_NUMBER_BASE + counter.seq}`;

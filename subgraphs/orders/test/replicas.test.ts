@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postGraphQL } from '../../../scripts/harness.js';
 import { serviceKeyEnv } from '../../../scripts/keys.js';
 import { loadOrdersEnv } from '../src/env.js';
+import { nextOrderNumber } from '../src/orders.js';
 import { createOrdersService, type OrdersService } from '../src/server.js';
 import { startOrdersPlatform, type OrdersPlatform } from './support.js';
 
@@ -44,5 +45,10 @@ describe('two replicas of orders', () => {
     expect(await p.service.models.Order.countDocuments({ customerId: buyer.id })).toBe(1);
     expect(await p.providerCharges(orderId)).toHaveLength(1);
     expect(await p.available(tee.sku)).toBe(8);
+  });
+
+  it('draw distinct order numbers when both draw at once', async () => {
+    const numbers = await Promise.all(Array.from({ length: 40 }, (_, i) => nextOrderNumber(i % 2 === 0 ? p.service.orders : second.orders)));
+    expect(new Set(numbers).size).toBe(40);
   });
 });
