@@ -14,6 +14,8 @@
  */
 export interface KeyedLock {
   run<T>(key: string, task: () => Promise<T>): Promise<T>;
+  /** Whether a task of this key is running or queued now. */
+  busy(key: string): boolean;
 }
 
 export function createKeyedLock(): KeyedLock {
@@ -29,5 +31,5 @@ export function createKeyedLock(): KeyedLock {
       if (tails.get(key) === tail) tails.delete(key);
     }
   }
-  return { run };
+  return { run, busy: (key) => tails.has(key) };
 }

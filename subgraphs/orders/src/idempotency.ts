@@ -24,6 +24,14 @@ export const MAX_KEY_LENGTH = 255;
 const WAIT_POLL_MS = 100;
 /** How long a call waits for another replica's call with its key before asking the client to retry. */
 const MAX_WAIT_MS = 20_000;
+/**
+ * How long a retry waits for the call running with its key before it
+ * answers with that call's order as it stands (PENDING_PAYMENT while the
+ * charge is under way), if one exists: long enough that retries arriving
+ * together with an ordinary checkout get its final answer, short enough that
+ * a client retrying a slow checkout is not held for another full deadline.
+ */
+export const RETRY_PATIENCE_MS = 2_000;
 
 export const checkoutRecordId = (customerId: string, key: string): string => createHash('sha256').update(`${customerId}\u0000${key}`).digest('hex');
 
@@ -46,6 +54,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function claimCheckout(deps: OrdersDeps, recordId: string, customerId: string, fingerprint: string): Promise<Claim> {
   const { Checkout } = deps.models;
   const waitUntil = Date.now() + MAX_WAIT_MS;
+  const patientUntil = Date.now() + RETRY_PATIENCE_MS;
   for (;;) {
     try {
       const created = await Checkout.create({
@@ -71,12 +80,23 @@ export async function claimCheckout(deps: OrdersDeps, recordId: string, customer
       continue;
     }
     if (existing.leaseUntil > new Date()) {
+      if (Date.now() > patientUntil) {
+        const order = await findOrder(deps.models, String(existing.orderId));
+        if (order) return { kind: 'replay', order };
+      }
       if (Date.now() > waitUntil) throw graphqlError('SERVICE_UNAVAILABLE', 'A checkout with this idempotency key is still in progress; retry shortly with the same key');
       await pause(WAIT_POLL_MS);
       continue;
     }
     await recoverAbandonedCheckout(deps, existing);
   }
+}
+
+/** The order made by the call holding this key, if it has made one yet (RETRY_PATIENCE_MS). */
+export async function orderOfRunningClaim(deps: OrdersDeps, recordId: string, fingerprint: string): Promise<OrderRecord | null> {
+  const existing = await deps.models.Checkout.findById(recordId).lean<CheckoutRecord>();
+  if (!existing || existing.fingerprint !== fingerprint) return null;
+  return findOrder(deps.models, String(existing.orderId));
 }
 
 /** The attempt is over and its order exists: later calls with the key get that order. */
