@@ -14,7 +14,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { apiSchemaOf } from '../../schema/contract.js';
+import { apiSchemaOf, readPending } from '../../schema/contract.js';
 import { startPlatform, type Platform } from '../../scripts/harness.js';
 import { permissions } from '../src/permissions.js';
 
@@ -94,8 +94,10 @@ function operationFor(root: 'Query' | 'Mutation', field: GraphQLField<unknown, u
 
 describe('permission matrix', () => {
   it('has a rule for every operation of the contract and of the composed API', () => {
+    // Contract operations no subgraph serves yet (contract-pending.txt) get their rule with the feature.
+    const pending = new Set(readPending());
     for (const root of ['Query', 'Mutation'] as const) {
-      const names = new Set([...rootFields(contract, root), ...rootFields(api, root)].map((f) => f.name));
+      const names = new Set([...rootFields(contract, root).filter((f) => !pending.has(`${root}.${f.name}`)), ...rootFields(api, root)].map((f) => f.name));
       const missing = [...names].filter((name) => !(name in permissions[root]));
       expect(missing, `${root} operations without a rule`).toEqual([]);
       const untested = [...names].filter((name) => !(name in expected[root]));
