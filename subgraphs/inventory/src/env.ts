@@ -16,8 +16,12 @@ export const inventoryEnvSchema = baseEnvSchema.extend({
   ROUTER_PUBLIC_KEY: pemString,
   /** How often expired and abandoned reservations give their stock back. */
   RESERVATION_SWEEP_MS: z.coerce.number().int().min(50).max(3_600_000).default(5_000),
-  /** How often stock changes not yet on the stream are (re)published. */
-  STOCK_PUBLISH_MS: z.coerce.number().int().min(50).max(3_600_000).default(500),
+  /**
+   * How often stock changes not yet on the stream are (re)published. A stock
+   * write wakes the publisher at once; this poll only catches what a failed
+   * publish or a crash left behind, so it can be slow and cost nothing at rest.
+   */
+  STOCK_PUBLISH_MS: z.coerce.number().int().min(50).max(3_600_000).default(5_000),
   /** For tests and benchmarks that count database round trips. */
   MONGO_MONITOR_COMMANDS: booleanFlag.default(false),
 });

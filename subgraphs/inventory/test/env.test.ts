@@ -10,7 +10,7 @@ describe('inventory configuration', () => {
       PORT: 4003,
       INVENTORY_DB_NAME: 'shopcart_inventory',
       RESERVATION_SWEEP_MS: 5_000,
-      STOCK_PUBLISH_MS: 500,
+      STOCK_PUBLISH_MS: 5_000,
       MONGO_MONITOR_COMMANDS: false,
       REDIS_KEY_PREFIX: '',
       mongoUrl: 'mongodb://127.0.0.1:27017',

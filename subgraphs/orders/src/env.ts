@@ -48,8 +48,12 @@ export const ordersEnvSchema = baseEnvSchema.extend({
   RECOVERY_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(30_000),
   /** How long idempotency keys answer retries; never less than a day. */
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).max(24 * 365).default(48),
-  /** How often order events not yet on the stream are (re)published. */
-  EVENTS_PUBLISH_MS: z.coerce.number().int().min(50).max(3_600_000).default(500),
+  /**
+   * How often order events not yet on the stream are (re)published. A status
+   * change wakes the publisher at once; this poll only catches what a failed
+   * publish or a crash left behind, so it can be slow and cost nothing at rest.
+   */
+  EVENTS_PUBLISH_MS: z.coerce.number().int().min(50).max(3_600_000).default(5_000),
   /** For tests and benchmarks that count database round trips. */
   MONGO_MONITOR_COMMANDS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** Development and test only: the process dies abruptly at this checkout step. */
