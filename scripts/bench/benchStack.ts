@@ -41,7 +41,17 @@ export function rewriteSupergraph(sdl: string, urls: Record<string, string>): st
   return sdl.replace(/@join__graph\(name: "([^"]+)", url: "[^"]*"\)/g, (whole, name: string) => (urls[name] ? `@join__graph(name: "${name}", url: "${urls[name]}")` : whole));
 }
 
-export async function startBenchStack(options: { size: number; log: (line: string) => void; verbose?: boolean }): Promise<BenchStack> {
+export interface BenchStackOptions {
+  size: number;
+  log: (line: string) => void;
+  verbose?: boolean;
+  /** The services' own background-loop intervals, as `npm start` runs them (default: slowed to a minute, so only requests' commands count). */
+  defaultPollers?: boolean;
+  /** Each subgraph reaches the database through a command counter (default: yes). */
+  countCommands?: boolean;
+}
+
+export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
   const dir = runDir('shopcart-bench-');
   const [redis, mongo] = await Promise.all([startRedis({ dir: join(dir, 'redis'), appendonly: true }), startMongo({ dir: join(dir, 'mongo') })]);
   const counters: Record<string, CommandCounter> = {};
@@ -73,14 +83,12 @@ export async function startBenchStack(options: { size: number; log: (line: strin
       // Registering benchmark customers is not what is measured.
       PASSWORD_HASH_COST: '12',
       // Background pollers wake rarely, so the commands counted are the requests' own.
-      CATALOG_SYNC_MS: '60000',
-      STOCK_PUBLISH_MS: '60000',
-      RESERVATION_SWEEP_MS: '60000',
+      ...(options.defaultPollers ? {} : { CATALOG_SYNC_MS: '60000', STOCK_PUBLISH_MS: '60000', RESERVATION_SWEEP_MS: '60000' }),
       ...Object.fromEntries(names.map((name) => [`${name.toUpperCase()}_URL`, subgraphUrls[name]!])),
     };
     for (const name of names) {
-      counters[name] = await startCommandCounter(mongo.port);
-      const env = { ...commonEnv, ...serviceKeyEnv(name, keys), MONGODB_URL: counters[name].url };
+      if (options.countCommands ?? true) counters[name] = await startCommandCounter(mongo.port);
+      const env = { ...commonEnv, ...serviceKeyEnv(name, keys), MONGODB_URL: counters[name]?.url ?? mongo.url };
       const output = (line: string) => {
         if (options.verbose || /"level":(50|60)|Error|error:/.test(line)) options.log(line);
       };

@@ -11,6 +11,7 @@ import { renderMarkdown, type BenchReport } from './report.js';
 import { loadFixtures, type BenchContext, type ScenarioResult } from './benchContext.js';
 import { catalogPage, commandsPerRequest, gatewayOverhead, memory, repeatedPage } from './catalogScenarios.js';
 import { cartLines, checkouts } from './journeyScenarios.js';
+import { embeddedStore } from './storeScenarios.js';
 
 /**
  * `npm run bench`: starts its own stack on free ports (stores, seeded
@@ -27,7 +28,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3' },
     vus: { type: 'string', default: '16' },
     'cart-rate': { type: 'string', default: '500' },
-    scenarios: { type: 'string', default: '1,2,3,4,5,6,7' },
+    scenarios: { type: 'string', default: '1,2,3,4,5,6,7,8' },
     gateways: { type: 'string', default: 'ours,stock,hive' },
     // The router as it deploys (docker-compose.yml): compiled, one process per replica, anonymous catalog
     // answers cached 5 s at most, the V8 heap capped at 256 MB.
@@ -37,6 +38,10 @@ const { values } = parseArgs({
     verbose: { type: 'boolean', default: false },
     /** Writes V8 CPU profiles of our router (every worker) and the stock gateway here; summarise with profileTop.ts. */
     'cpu-prof': { type: 'string' },
+    /** Catalog sizes for scenario 8 (the embedded store), each on a stack of its own. */
+    'store-sizes': { type: 'string', default: '2000,100000' },
+    'idle-seconds': { type: 'string', default: '60' },
+    'settle-seconds': { type: 'string', default: '90' },
   },
 });
 
@@ -45,14 +50,51 @@ const wanted = new Set(values.scenarios.split(',').map((s) => s.trim()));
 const routerEnv = Object.fromEntries(values['router-env'].split(',').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)] as [string, string]));
 const kinds = values.gateways.split(',').map((s) => s.trim()) as GatewayKind[];
 
+const scenarios: ScenarioResult[] = [];
+let lastSettings: { seeded: { products: number; variants: number }; ctx?: BenchContext; k6Version: string } = { seeded: { products: 0, variants: 0 }, k6Version: 'unknown' };
+
+function write(startedAt: string, loadBefore: number[]): BenchReport {
+  const report = buildReport(startedAt, loadBefore, lastSettings.seeded, lastSettings.ctx, lastSettings.k6Version, scenarios);
+  writeFileSync(join(values.out, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(values.out, 'RESULTS.md'), renderMarkdown(report));
+  return report;
+}
+
+function logResult(result: ScenarioResult): void {
+  for (const check of result.checks) log(`  ${check.what}: ${Number.isFinite(check.value) ? check.value.toFixed(2) : 'n/a'} (${check.bound}) ${check.met ? 'met' : 'NOT met'}`);
+  if (!result.available) log(`  ${result.note}`);
+}
+
 async function main(): Promise<number> {
   const startedAt = new Date().toISOString();
   const loadBefore = loadavg();
   log(`load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
+  buildGateways(log);
+  if ([...wanted].some((id) => id !== '8')) await mainStackScenarios(startedAt, loadBefore);
+  if (wanted.has('8')) {
+    // After the main stack is gone: its idle CPU must not count as the embedded store's.
+    log('scenario 8');
+    const result = await embeddedStore({
+      sizes: values['store-sizes'].split(',').map(Number),
+      idleSeconds: Number(values['idle-seconds']),
+      settleSeconds: Number(values['settle-seconds']),
+      routerEntry: values['router-entry'],
+      routerEnv,
+      log,
+      verbose: values.verbose,
+    }).catch((err: unknown): ScenarioResult => ({ title: '8. (failed)', available: false, note: `failed: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`, figures: {}, checks: [], failed: true }));
+    scenarios.push(result);
+    logResult(result);
+  }
+  const report = write(startedAt, loadBefore);
+  log(`wrote ${join(values.out, 'RESULTS.md')} and results.json${report.failed ? ': FAILED, some responses were errors' : ''}`);
+  return report.failed ? 1 : 0;
+}
+
+async function mainStackScenarios(startedAt: string, loadBefore: number[]): Promise<void> {
   const k6 = ensureK6(log);
   const k6Version = execFileSync(k6, ['version']).toString().split(' ')[1] ?? 'unknown';
   const workDir = mkdtempSync(join(tmpdir(), 'shopcart-bench-k6-'));
-  buildGateways(log);
   const stack = await startBenchStack({ size: Number(values.size), log, verbose: values.verbose });
   const gateways: Partial<Record<GatewayKind, Gateway>> = {};
   const tearDown = async () => {
@@ -80,13 +122,7 @@ async function main(): Promise<number> {
       fixtures,
       log,
     };
-    const scenarios: ScenarioResult[] = [];
-    const write = () => {
-      const report = buildReport(startedAt, loadBefore, stack.seeded, ctx, k6Version, scenarios);
-      writeFileSync(join(values.out, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
-      writeFileSync(join(values.out, 'RESULTS.md'), renderMarkdown(report));
-      return report;
-    };
+    lastSettings = { seeded: stack.seeded, ctx, k6Version };
     const run = async (id: string, f: () => Promise<ScenarioResult>) => {
       if (!wanted.has(id)) return undefined;
       log(`scenario ${id}`);
@@ -101,9 +137,8 @@ async function main(): Promise<number> {
       }));
       scenarios.push(result);
       // Written after every scenario, so an interrupted run keeps what it measured.
-      write();
-      for (const check of result.checks) log(`  ${check.what}: ${Number.isFinite(check.value) ? check.value.toFixed(2) : 'n/a'} (${check.bound}) ${check.met ? 'met' : 'NOT met'}`);
-      if (!result.available) log(`  ${result.note}`);
+      write(startedAt, loadBefore);
+      logResult(result);
       return result;
     };
     const catalog = await run('1', () => catalogPage(ctx));
@@ -113,28 +148,24 @@ async function main(): Promise<number> {
     await run('5', () => cartLines(ctx));
     await run('6', () => checkouts(ctx));
     await run('7', () => memory(ctx, catalog));
-
-    const report = write();
-    log(`wrote ${join(values.out, 'RESULTS.md')} and results.json${report.failed ? ': FAILED, some responses were errors' : ''}`);
-    return report.failed ? 1 : 0;
   } finally {
     process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
     await tearDown();
   }
 }
 
-function buildReport(startedAt: string, loadBefore: number[], seeded: { products: number; variants: number }, ctx: BenchContext, k6Version: string, scenarios: ScenarioResult[]): BenchReport {
+function buildReport(startedAt: string, loadBefore: number[], seeded: { products: number; variants: number }, ctx: BenchContext | undefined, k6Version: string, scenarios: ScenarioResult[]): BenchReport {
   return {
     startedAt,
     machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadBefore, loadAfter: loadavg() },
     settings: {
       catalogProducts: seeded.products,
       catalogVariants: seeded.variants,
-      runs: ctx.compare.runs,
-      durationSeconds: ctx.durationSeconds,
-      warmupSeconds: ctx.compare.warmupSeconds,
-      vus: ctx.vus,
-      cartRate: ctx.cartRate,
+      runs: ctx?.compare.runs ?? Number(values.runs),
+      durationSeconds: ctx?.durationSeconds ?? Number(values.duration),
+      warmupSeconds: ctx?.compare.warmupSeconds ?? Number(values.warmup),
+      vus: ctx?.vus ?? Number(values.vus),
+      cartRate: ctx?.cartRate ?? Number(values['cart-rate']),
       routerEntry: [values['router-entry'], values['router-env']].filter(Boolean).join(' with '),
       k6: k6Version,
     },
