@@ -7,7 +7,12 @@ let admin: string;
 
 beforeAll(async () => {
   // Production-like: introspection only for admins.
-  platform = await startPlatform({ mongoUrl: inject('mongoUrl'), redisUrl: inject('redisUrl'), env: { INTROSPECTION: 'false', CORS_ORIGINS: 'https://shop.example.com' } });
+  platform = await startPlatform({
+    mongoUrl: inject('mongoUrl'),
+    redisUrl: inject('redisUrl'),
+    subgraphs: ['users', 'inventory', 'products'],
+    env: { INTROSPECTION: 'false', CORS_ORIGINS: 'https://shop.example.com' },
+  });
   const reg = await platform.gql(`mutation { register(input: {email: "limits@example.com", password: "limits-password-1", name: "L"}) { accessToken } }`);
   customer = reg.data.register.accessToken;
   const login = await platform.gql(`mutation { login(input: {email: "admin@shopcart.dev", password: "shopcart-admin"}) { accessToken } }`);
@@ -94,6 +99,15 @@ describe('HTTP hardening', () => {
   it('refuses a body over the size cap with 413', async () => {
     const r = await fetch(platform.routerUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ me { id } } # ${'x'.repeat(2_000_000)}` }) });
     expect(r.status).toBe(413);
+  });
+
+  it('lets 100 KB of search text through the body cap, to be refused as BAD_USER_INPUT', async () => {
+    // It once reached the fuzzy matcher, which needed 10 GB for it and failed INTERNAL_SERVER_ERROR.
+    const r = await platform.gql('query ($q: String) { products(query: $q) { totalCount } }', { q: 'a'.repeat(100_000) });
+    expect(r.status).toBe(200);
+    expect(r.data).toBeNull();
+    expect(codes(r)).toEqual(['BAD_USER_INPUT']);
+    expect(r.errors?.[0]?.extensions?.field).toEqual(['query']);
   });
 
   it('never runs a mutation over GET', async () => {

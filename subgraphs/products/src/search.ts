@@ -35,6 +35,19 @@ interface NormalizedFilter {
   statuses: ProductStatus[];
 }
 
+// Anonymous input: the matcher's work grows with both (see searchIndex.ts matchTerm).
+export const MAX_QUERY_LENGTH = 200;
+export const MAX_QUERY_TERMS = 10;
+
+/** The query's distinct words, or BAD_USER_INPUT past the caps. */
+function queryTerms(query: string | null | undefined): string[] {
+  // Measured before tokenizing, which would otherwise run over any size of input.
+  if (query && query.length > MAX_QUERY_LENGTH) throw badUserInput(`query must be at most ${MAX_QUERY_LENGTH} characters`, ['query']);
+  const terms = SearchIndex.terms(query);
+  if (terms.length > MAX_QUERY_TERMS) throw badUserInput(`query must have at most ${MAX_QUERY_TERMS} different words`, ['query']);
+  return terms;
+}
+
 const lowerSorted = (values: readonly string[]) => [...new Set(values.map((v) => v.toLowerCase()))].sort();
 
 function price(value: string | null | undefined, field: string): number | null {
@@ -103,7 +116,7 @@ function compileFilter(index: SearchIndex, filter: NormalizedFilter): ((entry: I
  * the cursor, so a page costs O(n log first) rather than a full sort.
  */
 export function searchProducts(index: SearchIndex, args: SearchArgs): SearchPage {
-  const terms = SearchIndex.terms(args.query);
+  const terms = queryTerms(args.query);
   const filter = normalizeFilter(args.filter, args.viewer);
   const order = productOrder(args.sort, terms.length > 0);
   const fingerprint = searchFingerprint(terms, filter);

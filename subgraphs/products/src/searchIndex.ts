@@ -57,7 +57,11 @@ const FIELD_WEIGHTS: Record<string, number> = { title: 4, brand: 3, category: 2,
 const EXACT = 1;
 const PREFIX = 0.8;
 const FUZZY = 0.5;
-const MAX_QUERY_TERMS = 12;
+// MiniSearch's fuzzy walk allocates its Levenshtein matrix up front, (length + 1) x
+// (length + 1 + distance) bytes, so one 30 KB word took a gigabyte. No typo worth finding
+// is that long: longer terms match exactly or by prefix only, which keeps the matrix under
+// 1.3 KB and the edits allowed (0.2 per character) at 6, the band computed per letter at 13.
+const MAX_FUZZY_TERM_LENGTH = 32;
 
 function normalizeTerm(term: string): string | null {
   const normalized = term.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
@@ -101,11 +105,11 @@ class IndexState {
 export class SearchIndex {
   private state = new IndexState();
 
-  /** Query text as the index sees it: normalized, distinct words (at most 12). */
+  /** Query text as the index sees it: normalized, distinct words. */
   static terms(query: string | null | undefined): string[] {
     if (!query) return [];
     const terms = tokenize(query).map(normalizeTerm).filter((t): t is string => t !== null);
-    return [...new Set(terms)].slice(0, MAX_QUERY_TERMS);
+    return [...new Set(terms)];
   }
 
   get size(): number {
@@ -317,7 +321,8 @@ export class SearchIndex {
   private matchTerm(term: string): Map<string, number> {
     const scores = new Map<string, number>();
     // A one-letter prefix expands to most of the vocabulary (0.4 s at 100k products): exact only.
-    const results = this.state.text.search(term, { prefix: term.length >= 2, fuzzy: term.length >= 4 ? 0.2 : false, combineWith: 'OR' });
+    const fuzzy = term.length >= 4 && term.length <= MAX_FUZZY_TERM_LENGTH ? 0.2 : false;
+    const results = this.state.text.search(term, { prefix: term.length >= 2, fuzzy, combineWith: 'OR' });
     for (const result of results) {
       let best = 0;
       for (const [docTerm, fields] of Object.entries(result.match)) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_QUERY_LENGTH, MAX_QUERY_TERMS } from '../src/search.js';
 import { SEARCH, createCategory, createProduct, startProductsPlatform, type ProductsPlatform } from './support.js';
 
 let p: ProductsPlatform;
@@ -180,6 +181,27 @@ describe('bad input', () => {
     expect(await errorCode({ sort: 'PRICE_ASC', first: 2, query: 'lamp', after: pageInfo.endCursor })).toBe('BAD_USER_INPUT');
     expect(await errorCode({ sort: 'PRICE_ASC', first: 2, query: 'mug', filter: { inStock: true }, after: pageInfo.endCursor })).toBe('BAD_USER_INPUT');
     expect(await errorCode({ sort: 'PRICE_ASC', first: 2, query: ' MUG ', after: pageInfo.endCursor })).toBeUndefined();
+  });
+
+  it('refuses a query over its length or word cap, naming the argument', async () => {
+    const tooManyWords = Array.from({ length: MAX_QUERY_TERMS + 1 }, (_, i) => `word${i}`).join(' ');
+    for (const [query, message] of [
+      ['a'.repeat(MAX_QUERY_LENGTH + 1), `query must be at most ${MAX_QUERY_LENGTH} characters`],
+      [tooManyWords, `query must have at most ${MAX_QUERY_TERMS} different words`],
+    ]) {
+      const r = await p.anonymous(SEARCH, { query });
+      expect(r.status).toBe(200);
+      expect(r.data).toBeNull();
+      expect(r.errors).toEqual([{ message, path: ['products'], extensions: { code: 'BAD_USER_INPUT', field: ['query'] } }]);
+    }
+  });
+
+  it('answers a query at its caps, ranking as without the extra words', async () => {
+    expect((await search({ query: 'a'.repeat(MAX_QUERY_LENGTH) })).nodes).toEqual([]);
+    // Repeated words count once.
+    expect(await names({ query: 'mug '.repeat(MAX_QUERY_TERMS + 1) })).toEqual(await names({ query: 'mug' }));
+    const words = ['headphones', ...Array.from({ length: MAX_QUERY_TERMS - 1 }, (_, i) => `word${i}`)];
+    expect(await names({ query: words.join(' ') })).toEqual(await names({ query: 'headphones' }));
   });
 
   it.each([

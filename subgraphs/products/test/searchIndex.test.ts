@@ -74,6 +74,37 @@ describe('SearchIndex scoring', () => {
   });
 });
 
+describe('SearchIndex fuzzy matching', () => {
+  /** An index holding one product titled with a made-up word of `length` letters, and that word with a typo in it. */
+  function longWord(length: number) {
+    const word = 'abcdefghijklmnopqrstuvwxyz'.repeat(4).slice(0, length);
+    const product = doc({ title: `The ${word}` });
+    const index = new SearchIndex();
+    index.upsertProduct(product);
+    return { index, id: String(product._id), word, typo: `${word.slice(0, 10)}q${word.slice(11)}` };
+  }
+
+  it('forgives a typo in a word of up to 32 characters', () => {
+    const { index, id, typo } = longWord(32);
+    expect(index.match([typo]).get(id)).toBe(2);
+  });
+
+  it('matches a longer word exactly or by prefix, never fuzzily', () => {
+    const { index, id, word, typo } = longWord(40);
+    expect(index.match([typo]).size).toBe(0);
+    expect(index.match([word]).get(id)).toBe(4);
+    expect(index.match([word.slice(0, 36)]).get(id)).toBeCloseTo(3.2);
+  });
+
+  it('spends next to nothing on a word of any length', () => {
+    // Fuzzy matching used to allocate (length + 1) x (length + 7) bytes for it: 10 GB at 100 KB.
+    const { index, word } = longWord(40);
+    const started = performance.now();
+    expect(index.match([word.repeat(2_500)]).size).toBe(0);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+});
+
 describe('Vocabulary', () => {
   it('groups values case-insensitively and shows the most common spelling, then the smallest', () => {
     const words = new Vocabulary();
