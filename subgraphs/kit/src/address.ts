@@ -1,5 +1,6 @@
 import countries from 'i18n-iso-countries';
 import { DomainError } from './errors.js';
+import { cleanText } from './text.js';
 
 /** A postal address as the API takes it (AddressInput), for saved addresses and checkout alike. */
 export interface AddressInput {
@@ -16,25 +17,17 @@ export interface AddressInput {
 export type ValidAddress = Required<{ [K in keyof AddressInput]: NonNullable<AddressInput[K]> | (undefined extends AddressInput[K] ? null : never) }>;
 
 /**
- * Normalises and validates an address (trimmed fields, ISO 3166-1 alpha-2
- * country); users applies it to saved addresses and orders to addresses
- * given at checkout, so both accept exactly the same input. Failures are
- * INVALID_ADDRESS with the field under `fieldPrefix`.
+ * Normalises and validates an address (every field by cleanText's rules,
+ * ISO 3166-1 alpha-2 country); users applies it to saved addresses and
+ * orders to addresses given at checkout, so both accept exactly the same
+ * input. Failures are INVALID_ADDRESS with the field under `fieldPrefix`.
  */
 export function validateAddress(input: AddressInput, fieldPrefix: string[] = ['input']): ValidAddress {
   const invalid = (message: string, field: string) => new DomainError('INVALID_ADDRESS', message, [...fieldPrefix, field]);
-  const required = (value: string, field: string, max: number): string => {
-    const trimmed = value.trim();
-    if (trimmed.length === 0) throw invalid(`${field} is required`, field);
-    if (trimmed.length > max) throw invalid(`${field} must be at most ${max} characters`, field);
-    return trimmed;
-  };
-  const optional = (value: string | null | undefined, field: string, max: number): string | null => {
-    const trimmed = value?.trim() ?? '';
-    if (trimmed.length === 0) return null;
-    if (trimmed.length > max) throw invalid(`${field} must be at most ${max} characters`, field);
-    return trimmed;
-  };
+  const required = (value: string, field: string, max: number): string =>
+    cleanText(value, [...fieldPrefix, field], { min: 1, max, code: 'INVALID_ADDRESS' });
+  const optional = (value: string | null | undefined, field: string, max: number): string | null =>
+    cleanText(value ?? '', [...fieldPrefix, field], { max, code: 'INVALID_ADDRESS' }) || null;
 
   const countryCode = input.countryCode.trim().toUpperCase();
   if (!/^[A-Z]{2}$/.test(countryCode) || !countries.isValid(countryCode)) {

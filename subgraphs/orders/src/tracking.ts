@@ -1,4 +1,4 @@
-import { DomainError, type Viewer } from '@shopcart/kit';
+import { cleanText, DomainError, type Viewer } from '@shopcart/kit';
 import type { OrdersDeps } from './deps.js';
 import type { OrderRecord, OrderStatus, OrderTask } from './model.js';
 import { changeStatus, findOrder } from './orders.js';
@@ -35,11 +35,9 @@ function illegal(from: OrderStatus, to: OrderStatus): DomainError {
   return new DomainError('INVALID_STATUS_TRANSITION', `An order that is ${from} cannot become ${to}${hint}`, ['status']);
 }
 
-function cleanNote(note: string | null | undefined, field: string): string | null {
-  const trimmed = note?.trim() ?? '';
-  if (trimmed.length > MAX_NOTE_LENGTH) throw new DomainError('INVALID_INPUT', `${field} must be at most ${MAX_NOTE_LENGTH} characters`, [field]);
-  return trimmed.length > 0 ? trimmed : null;
-}
+// Notes reach the customer's timeline, notification emails and admin screens.
+const cleanNote = (note: string | null | undefined, field: string): string | null =>
+  cleanText(note ?? '', [field], { max: MAX_NOTE_LENGTH, multiline: true }) || null;
 
 /** Its customer or an admin sees an order; for anyone else it does not exist. */
 export const canSee = (viewer: Viewer, order: OrderRecord): boolean => viewer.role === 'ADMIN' || (viewer.userId !== null && viewer.userId === order.customerId);
@@ -84,12 +82,9 @@ export async function updateOrderStatus(deps: OrdersDeps, viewer: Viewer, orderI
   let shipment: { carrier: string; trackingNumber: string } | null = null;
   if (update.shipment) {
     if (update.status !== 'SHIPPED') throw new DomainError('INVALID_INPUT', 'A shipment is given only with status SHIPPED', ['shipment']);
-    const carrier = update.shipment.carrier.trim();
-    const trackingNumber = update.shipment.trackingNumber.trim();
+    const carrier = cleanText(update.shipment.carrier, ['shipment', 'carrier'], { max: MAX_SHIPMENT_FIELD });
+    const trackingNumber = cleanText(update.shipment.trackingNumber, ['shipment', 'trackingNumber'], { max: MAX_SHIPMENT_FIELD });
     if (!carrier || !trackingNumber) throw new DomainError('SHIPMENT_REQUIRED', 'A shipment needs a carrier and a tracking number', ['shipment']);
-    if (carrier.length > MAX_SHIPMENT_FIELD || trackingNumber.length > MAX_SHIPMENT_FIELD) {
-      throw new DomainError('INVALID_INPUT', `carrier and trackingNumber are at most ${MAX_SHIPMENT_FIELD} characters`, ['shipment']);
-    }
     shipment = { carrier, trackingNumber };
   } else if (update.status === 'SHIPPED') {
     throw new DomainError('SHIPMENT_REQUIRED', 'SHIPPED needs a shipment: carrier and tracking number', ['shipment']);

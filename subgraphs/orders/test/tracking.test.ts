@@ -96,6 +96,22 @@ describe('order tracking', () => {
     expect(await p.available(order.sku)).toBe(10);
   });
 
+  it('refuses a reason, note or shipment with control, bidi or zero-width characters and changes nothing', async () => {
+    const buyer = await p.customer('hidden-text');
+    const order = await placed(buyer);
+    const cancel = (await buyer.gql(CANCEL, { id: order.id, reason: 'Changed\u202emy mind' })).data.cancelOrder;
+    expect(cancel.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_INPUT', field: ['reason'] })]);
+    expect(errorsOf((await setStatus(order.id, 'PACKED', { note: 'Boxed\u0000' })).data.updateOrderStatus)).toEqual(['INVALID_INPUT']);
+    await setStatus(order.id, 'PACKED');
+    const shipment = { carrier: 'UPS', trackingNumber: '1Z999\u200bAA1' };
+    const shipped = (await setStatus(order.id, 'SHIPPED', { shipment })).data.updateOrderStatus;
+    expect(shipped.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_INPUT', field: ['shipment', 'trackingNumber'] })]);
+    const now = (await buyer.gql(ORDER, { id: order.id })).data.order;
+    expect(now).toMatchObject({ status: 'PACKED', shipment: null });
+    expect(now.events.map((e: any) => e.note)).toEqual([null, null, null]);
+    expect(await p.available(order.sku)).toBe(9);
+  });
+
   it('lets two cancels racing give the stock and money back once', async () => {
     const buyer = await p.customer('cancel-race');
     const order = await placed(buyer, 2);

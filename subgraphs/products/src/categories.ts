@@ -1,4 +1,4 @@
-import { DomainError, isDuplicateKey } from '@shopcart/kit';
+import { cleanText, DomainError, isDuplicateKey } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import type { CategoryInput } from './__generated__/resolvers-types.js';
 import type { CatalogDeps } from './catalog.js';
@@ -10,8 +10,7 @@ export const MAX_CATEGORY_DEPTH = 5;
 
 export async function createCategory(deps: CatalogDeps, input: CategoryInput): Promise<CategoryDoc> {
   const { models, index } = deps;
-  const name = input.name.trim();
-  if (name.length < 1 || name.length > 100) throw new DomainError('INVALID_INPUT', 'Name must be 1 to 100 characters', ['input', 'name']);
+  const name = cleanText(input.name, ['input', 'name'], { label: 'Name', min: 1, max: 100 });
   if (input.slug != null && !isValidSlug(input.slug)) {
     throw new DomainError('INVALID_SLUG', 'Slug must be lower-case letters and digits separated by single hyphens', ['input', 'slug']);
   }

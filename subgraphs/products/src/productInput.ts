@@ -1,4 +1,4 @@
-import { DomainError, parseMinorUnits } from '@shopcart/kit';
+import { cleanText, DomainError, parseMinorUnits } from '@shopcart/kit';
 import type { ImageInput, ProductInput, ProductUpdateInput, VariantInput } from './__generated__/resolvers-types.js';
 import type { ProductStatus } from './model.js';
 import { isValidSlug } from './slugs.js';
@@ -52,16 +52,12 @@ function invalid(message: string, field: Path, code = 'INVALID_INPUT'): DomainEr
   return new DomainError(code, message, field);
 }
 
-function text(value: string, field: Path, label: string, min: number, max: number): string {
-  const trimmed = value.trim();
-  if (trimmed.length < min || trimmed.length > max) {
-    throw invalid(min > 0 ? `${label} must be ${min} to ${max} characters` : `${label} must be at most ${max} characters`, field);
-  }
-  return trimmed;
+function text(value: string, field: Path, label: string, min: number, max: number, multiline = false): string {
+  return cleanText(value, field, { label, min, max, multiline });
 }
 
 const title = (value: string, field: Path) => text(value, field, 'Title', 1, 200);
-const description = (value: string | null | undefined, field: Path) => (value == null ? '' : text(value, field, 'Description', 0, 10_000));
+const description = (value: string | null | undefined, field: Path) => (value == null ? '' : text(value, field, 'Description', 0, 10_000, true));
 const brand = (value: string | null | undefined, field: Path) => (value == null ? null : text(value, field, 'Brand', 0, 100) || null);
 
 function slug(value: string, field: Path): string {

@@ -73,6 +73,12 @@ describe('createCategory', () => {
     expect(await rejected(() => p.admin(CREATE_CATEGORY, { input: { name: 'Outdoor', slug: 'garden' } }))).toMatchObject({ code: 'DUPLICATE_SLUG' });
   });
 
+  it('refuses a name with control, bidi or zero-width characters', async () => {
+    for (const name of ['Gar\u0000den', 'Gar\u202eden', 'Gar\u200bden']) {
+      expect(await rejected(() => p.admin(CREATE_CATEGORY, { input: { name } }))).toMatchObject({ code: 'INVALID_INPUT', field: ['input', 'name'] });
+    }
+  });
+
   it('refuses an unknown parent, a malformed slug and a blank name', async () => {
     expect(await rejected(() => p.admin(CREATE_CATEGORY, { input: { name: 'Orphan', parentId: MISSING_ID } }))).toEqual({ code: 'NOT_FOUND', field: ['input', 'parentId'], message: expect.any(String) });
     expect(await rejected(() => p.admin(CREATE_CATEGORY, { input: { name: 'Orphan', parentId: 'not-an-id' } }))).toMatchObject({ code: 'NOT_FOUND' });
@@ -166,8 +172,22 @@ describe('createProduct', () => {
     ['a malformed SKU', {}, [{ sku: 'has space' }], 'INVALID_SKU', ['input', 'variants', '0', 'sku']],
     ['a non-http image', { images: [{ url: 'ftp://img.example.com/a.jpg' }] }, [{}], 'INVALID_INPUT', ['input', 'images', '0', 'url']],
     ['a repeated option name', {}, [{ options: [{ name: 'size', value: 'S' }, { name: 'Size', value: 'M' }] }], 'INVALID_INPUT', ['input', 'variants', '0', 'options']],
+    ['a title with NUL', { title: 'Plain\u0000Widget' }, [{}], 'INVALID_INPUT', ['input', 'title']],
+    ['a title with U+202E (right-to-left override)', { title: 'Plain\u202eWidget' }, [{}], 'INVALID_INPUT', ['input', 'title']],
+    ['a title with U+200B (zero-width space)', { title: 'Plain\u200bWidget' }, [{}], 'INVALID_INPUT', ['input', 'title']],
+    ['a brand with U+202E', { brand: 'Acme\u202e' }, [{}], 'INVALID_INPUT', ['input', 'brand']],
+    ['a description with U+200B', { description: 'A\u200bthing' }, [{}], 'INVALID_INPUT', ['input', 'description']],
+    ['an option value with NUL', {}, [{ options: [{ name: 'size', value: 'S\u0000' }] }], 'INVALID_INPUT', ['input', 'variants', '0', 'options', '0', 'value']],
   ])('refuses %s', async (_why, overrides, variants, code, field) => {
     expect(await rejected(() => create(productInput(overrides, variants)))).toMatchObject({ code, field });
+  });
+
+  it('stores text composed (NFC), keeps line breaks in a description and takes any script', async () => {
+    const mug = await createProduct(p, { title: 'Cafe\u0301 Mug', slug: 'cafe-mug', description: 'Holds 300 ml.\r\nDishwasher safe.', brand: 'Bru\u0308der' });
+    expect(mug).toMatchObject({ title: 'Caf\u00e9 Mug', description: 'Holds 300 ml.\nDishwasher safe.', brand: 'Br\u00fcder' });
+    expect(await p.service.models.Product.findById(mug.id).lean<ProductDoc>()).toMatchObject({ title: 'Caf\u00e9 Mug', brand: 'Br\u00fcder' });
+    const tea = await createProduct(p, { title: '緑茶 ティーバッグ', slug: 'green-tea', brand: 'شاي العروسة' });
+    expect(tea).toMatchObject({ title: '緑茶 ティーバッグ', brand: 'شاي العروسة' });
   });
 
   it('hands initial stock to inventory and keeps nothing pending', async () => {
@@ -221,6 +241,7 @@ describe('updateProduct and archiveProduct', () => {
     expect(await rejected(() => p.admin(UPDATE_PRODUCT, { id: MISSING_ID, input: { title: 'Ghost' } }))).toMatchObject({ code: 'NOT_FOUND', field: ['id'] });
     expect(await rejected(() => p.admin(UPDATE_PRODUCT, { id: 'garbage', input: { title: 'Ghost' } }))).toMatchObject({ code: 'NOT_FOUND' });
     expect(await rejected(() => p.admin(UPDATE_PRODUCT, { id: a.id, input: { title: '' } }))).toMatchObject({ code: 'INVALID_INPUT', field: ['input', 'title'] });
+    expect(await rejected(() => p.admin(UPDATE_PRODUCT, { id: a.id, input: { title: 'Plain\u202eWidget' } }))).toMatchObject({ code: 'INVALID_INPUT', field: ['input', 'title'] });
     const stored = await p.service.models.Product.findById(a.id).lean<ProductDoc>();
     expect(stored).toMatchObject({ slug: 'slug-a', title: 'Plain Widget', revision });
   });
