@@ -52,7 +52,7 @@ async function series(url: string, count: number): Promise<Sample[]> {
 }
 
 async function breakerState(stack: ProcessStack): Promise<number | null> {
-  const text = await (await fetch(new URL('/metrics', stack.routerUrl))).text();
+  const text = await (await fetch(stack.metricsUrls.router!)).text();
   const line = text.split('\n').find((l) => l.startsWith('subgraph_breaker_state{') && l.includes('subgraph="inventory"'));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : null;
 }

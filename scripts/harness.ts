@@ -25,6 +25,8 @@ import './vitest-context.js';
 export interface Platform {
   routerUrl: string;
   subgraphUrls: Record<string, string>;
+  /** Each service's /metrics (router included), on its own listener: the public ports answer 404 there. */
+  metricsUrls: Record<string, string>;
   keys: PlatformKeys;
   users: UsersService;
   services: Record<string, Runnable>;
@@ -57,9 +59,11 @@ export interface PlatformOptions {
   subgraphs?: string[];
 }
 
-async function serve(service: Runnable): Promise<string> {
+/** Listens on free ports: the service, and its metrics listener as runService does. */
+export async function serve(service: Runnable): Promise<{ url: string; metricsUrl: string }> {
   const port = await listen(service.http.server, 0, '127.0.0.1');
-  return `http://127.0.0.1:${port}`;
+  const metricsPort = await listen(service.http.metricsServer, 0, '127.0.0.1');
+  return { url: `http://127.0.0.1:${port}`, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
 }
 
 /**
@@ -131,10 +135,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   };
   const services: Record<string, Runnable> = {};
   const subgraphUrls: Record<string, string> = {};
+  const metricsUrls: Record<string, string> = {};
   for (const name of Object.keys(SUBGRAPH_FACTORIES).filter((n) => names.includes(n))) {
     const service = await SUBGRAPH_FACTORIES[name]!({ ...env, ...serviceKeyEnv(name, keys) });
     services[name] = service;
-    subgraphUrls[name] = `${await serve(service)}/graphql`;
+    const served = await serve(service);
+    subgraphUrls[name] = `${served.url}/graphql`;
+    metricsUrls[name] = served.metricsUrl;
     env[`${name.toUpperCase()}_URL`] = subgraphUrls[name];
   }
   const routerEnv: Record<string, string | undefined> = { ...env };
@@ -143,10 +150,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     routerEnv.USERS_JWKS_URL = new URL('/.well-known/jwks.json', subgraphUrls.users).toString();
   }
   const router = await createRouter(loadRouterEnv(routerEnv));
-  const routerUrl = `${await serve(router)}/graphql`;
+  const servedRouter = await serve(router);
+  const routerUrl = `${servedRouter.url}/graphql`;
+  metricsUrls.router = servedRouter.metricsUrl;
   return {
     routerUrl,
     subgraphUrls,
+    metricsUrls,
     keys,
     users: services.users as UsersService,
     services,

@@ -17,6 +17,8 @@ export interface ProcessStack {
   /** Subgraph names in start order (callees first). */
   subgraphs: string[];
   ports: Record<string, number>;
+  /** Each service's /metrics, on its metrics listener (METRICS_PORT). */
+  metricsUrls: Record<string, string>;
   keys: PlatformKeys;
   /** Output lines of each service, newest last (the current and earlier processes). */
   logs: Record<string, string[]>;
@@ -49,7 +51,12 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
   const keys = generateKeys();
   const names = SUBGRAPHS.map((s) => s.name);
   const ports: Record<string, number> = {};
-  for (const name of [...names, 'router']) ports[name] = await freePort();
+  const metricsPorts: Record<string, number> = {};
+  for (const name of [...names, 'router']) {
+    ports[name] = await freePort();
+    // Set, not left to the default (PORT + METRICS_PORT_OFFSET), which may be taken on a busy machine.
+    metricsPorts[name] = await freePort();
+  }
   const dbNames = Object.fromEntries(names.map((name) => [`${name.toUpperCase()}_DB_NAME`, `shopcart_${name}_${suffix}`]));
 
   if (options.seedProducts) {
@@ -78,7 +85,8 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
   const logs: Record<string, string[]> = Object.fromEntries([...names, 'router'].map((name) => [name, []]));
   const running: Record<string, ServiceProcess> = {};
   const spawnOne = (name: string) => {
-    const service = spawnService(name, ports[name]!, envOf(name), (line) => {
+    // The ports belong to this process, not to the configuration envOf hands to others.
+    const service = spawnService(name, ports[name]!, { ...envOf(name), METRICS_PORT: String(metricsPorts[name]) }, (line) => {
       const lines = logs[name]!;
       lines.push(line);
       if (lines.length > MAX_LOG_LINES) lines.splice(0, lines.length - MAX_LOG_LINES);
@@ -92,6 +100,7 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
     routerUrl: `http://127.0.0.1:${ports.router}/graphql`,
     subgraphs: names,
     ports,
+    metricsUrls: Object.fromEntries(Object.entries(metricsPorts).map(([name, port]) => [name, `http://127.0.0.1:${port}/metrics`])),
     keys,
     logs,
     envOf,

@@ -47,6 +47,9 @@ if (cluster.isPrimary && env.ROUTER_WORKERS > 1) {
     logger,
     port: env.PORT,
     host: env.HOST,
+    // Workers share this port as they share PORT: a scrape reads the one worker it reaches.
+    metricsHost: env.METRICS_HOST,
+    metricsPort: env.METRICS_PORT,
     graceMs: env.SHUTDOWN_GRACE_MS,
     start: () => createRouter(env, logger),
   });

@@ -33,7 +33,7 @@ async function page(url: string, token?: string) {
   return { response, stock };
 }
 
-const lookups = async (url: string, result: 'hit' | 'miss') => (await metricValue(url, 'router_entity_cache_lookups_total', { subgraph: 'inventory', result })) ?? 0;
+const lookups = async (replica: Replica, result: 'hit' | 'miss') => (await metricValue(replica.metricsUrl, 'router_entity_cache_lookups_total', { subgraph: 'inventory', result })) ?? 0;
 
 beforeAll(async () => {
   platform = await startPlatform({ mongoUrl: inject('mongoUrl'), redisUrl: inject('redisUrl'), subgraphs: ['users', 'inventory', 'products'] });
@@ -66,21 +66,21 @@ describe('entity cache', () => {
     const first = await page(url);
     expect(first.response.errors).toBeUndefined();
     expect(first.stock).toEqual({ [skus[0]!]: 3, [skus[1]!]: 4 });
-    const hitsBefore = await lookups(url, 'hit');
-    const missesBefore = await lookups(url, 'miss');
+    const hitsBefore = await lookups(replicas[0]!, 'hit');
+    const missesBefore = await lookups(replicas[0]!, 'miss');
     const second = await page(url);
     expect(second.response.headers.get('x-response-cache')).toBeNull();
     expect(second.stock).toEqual(first.stock);
-    expect(await lookups(url, 'hit')).toBe(hitsBefore + 2);
-    expect(await lookups(url, 'miss')).toBe(missesBefore);
+    expect(await lookups(replicas[0]!, 'hit')).toBe(hitsBefore + 2);
+    expect(await lookups(replicas[0]!, 'miss')).toBe(missesBefore);
   });
 
   it('is not used for a signed-in caller', async () => {
     const { url } = replicas[0]!;
-    const before = [await lookups(url, 'hit'), await lookups(url, 'miss')];
+    const before = [await lookups(replicas[0]!, 'hit'), await lookups(replicas[0]!, 'miss')];
     const read = await page(url, customer);
     expect(read.stock).toEqual({ [skus[0]!]: 3, [skus[1]!]: 4 });
-    expect([await lookups(url, 'hit'), await lookups(url, 'miss')]).toEqual(before);
+    expect([await lookups(replicas[0]!, 'hit'), await lookups(replicas[0]!, 'miss')]).toEqual(before);
   });
 
   it('shows stock written through one replica on the next read through another', async () => {
@@ -89,9 +89,9 @@ describe('entity cache', () => {
     const written = await postGraphQL<any>(replicas[1]!.url, 'mutation ($sku: String!) { setInventory(sku: $sku, available: 9) { userErrors { code } } }', { sku: skus[0] }, { token: admin });
     expect(written.errors).toBeUndefined();
     expect(written.data.setInventory.userErrors).toEqual([]);
-    const missesBefore = await lookups(replicas[0]!.url, 'miss');
+    const missesBefore = await lookups(replicas[0]!, 'miss');
     expect((await page(replicas[0]!.url)).stock).toEqual({ [skus[0]!]: 9, [skus[1]!]: 4 });
-    expect(await lookups(replicas[0]!.url, 'miss')).toBe(missesBefore + 2);
+    expect(await lookups(replicas[0]!, 'miss')).toBe(missesBefore + 2);
     expect((await page(replicas[1]!.url)).stock).toEqual({ [skus[0]!]: 9, [skus[1]!]: 4 });
   });
 

@@ -141,17 +141,17 @@ describe('one subgraph stopped at a time', () => {
           results = { catalog: await probe('catalog'), account: await probe('account') };
           for (const [name, response] of Object.entries(results)) expectDegraded(subgraph, name, response);
           touched ||= Object.values(results).some((r) => (r.body.errors ?? []).length > 0);
-          if (!touched || (await metricValue(routerBase, 'subgraph_breaker_state', { subgraph })) === 2) break;
+          if (!touched || (await metricValue(stack.metricsUrls.router!, 'subgraph_breaker_state', { subgraph })) === 2) break;
         }
         expectOwnFailures(subgraph, results);
         if (touched) {
-          expect(await metricValue(routerBase, 'subgraph_breaker_state', { subgraph })).toBe(2);
+          expect(await metricValue(stack.metricsUrls.router!, 'subgraph_breaker_state', { subgraph })).toBe(2);
           // A stopped process refuses connections: counted as such, not as a timeout or an unknown error.
-          expect(await metricValue(routerBase, 'subgraph_fetch_errors_total', { subgraph, code: 'connection' })).toBeGreaterThan(0);
-          expect(await metricValue(routerBase, 'subgraph_fetch_errors_total', { subgraph, code: 'error' })).toBeNull();
-          const refusedBefore = (await metricValue(routerBase, 'subgraph_fetch_errors_total', { subgraph, code: 'breaker_open' })) ?? 0;
+          expect(await metricValue(stack.metricsUrls.router!, 'subgraph_fetch_errors_total', { subgraph, code: 'connection' })).toBeGreaterThan(0);
+          expect(await metricValue(stack.metricsUrls.router!, 'subgraph_fetch_errors_total', { subgraph, code: 'error' })).toBeNull();
+          const refusedBefore = (await metricValue(stack.metricsUrls.router!, 'subgraph_fetch_errors_total', { subgraph, code: 'breaker_open' })) ?? 0;
           for (const name of Object.keys(PROBES)) expectDegraded(subgraph, name, await probe(name));
-          expect(await metricValue(routerBase, 'subgraph_fetch_errors_total', { subgraph, code: 'breaker_open' })).toBeGreaterThan(refusedBefore);
+          expect(await metricValue(stack.metricsUrls.router!, 'subgraph_fetch_errors_total', { subgraph, code: 'breaker_open' })).toBeGreaterThan(refusedBefore);
         }
 
         await stack.start(subgraph);
@@ -166,7 +166,7 @@ describe('one subgraph stopped at a time', () => {
           expect(response.body.errors).toBeUndefined();
           expect(response.body.data).toEqual(baseline[name]!.body.data);
         }
-        if (touched) expect(await metricValue(routerBase, 'subgraph_breaker_state', { subgraph })).toBe(0);
+        if (touched) expect(await metricValue(stack.metricsUrls.router!, 'subgraph_breaker_state', { subgraph })).toBe(0);
         const back = (await (await fetch(new URL('/ready', routerBase))).json()) as { checks: Record<string, boolean> };
         expect(back.checks[subgraph]).toBe(true);
         expect(stack.process('router').child.pid).toBe(routerPid);
@@ -182,7 +182,7 @@ describe('another router process in front of the same subgraphs', () => {
     const slowProducts = await startFlakySubgraph(products);
     const port = await freePort();
     const lines: string[] = [];
-    const router = spawnService('router', port, { ...stack.envOf('router'), USERS_URL: products, PRODUCTS_URL: slowProducts.url }, (line) => lines.push(line));
+    const router = spawnService('router', port, { ...stack.envOf('router'), METRICS_PORT: '0', USERS_URL: products, PRODUCTS_URL: slowProducts.url }, (line) => lines.push(line));
     try {
       await waitReady(router, 60_000);
       const url = `http://127.0.0.1:${port}/graphql`;
@@ -218,7 +218,7 @@ describe('another router process in front of the same subgraphs', () => {
   }, 60_000);
   it('exits promptly on SIGTERM when nothing is in flight', async () => {
     const port = await freePort();
-    const router = spawnService('router', port, stack.envOf('router'), null);
+    const router = spawnService('router', port, { ...stack.envOf('router'), METRICS_PORT: '0' }, null);
     try {
       await waitReady(router, 60_000);
       expect((await timedGql(`http://127.0.0.1:${port}/graphql`, CATALOG_PAGE)).body.errors).toBeUndefined();

@@ -53,7 +53,7 @@ describe('rate limits shared by router replicas through Redis', () => {
       expect(retry).toBeGreaterThanOrEqual(1);
       expect(retry).toBeLessThanOrEqual(30);
     }
-    expect(await metricValue(a!.url, 'rate_limited_total', { scope: 'ip' })).toBe(1);
+    expect(await metricValue(a!.metricsUrl, 'rate_limited_total', { scope: 'ip' })).toBe(1);
   });
 
   it('counts a concurrent burst exactly: the budget is served, every request past it is refused', async () => {
@@ -64,7 +64,7 @@ describe('rate limits shared by router replicas through Redis', () => {
     expect(statuses.filter((status) => status === 200)).toHaveLength(10);
     expect(statuses.filter((status) => status === 429)).toHaveLength(6);
     for (const r of burst.filter((r) => r.status === 429)) expectRateLimited(r);
-    expect(await metricValue(a!.url, 'rate_limited_total', { scope: 'ip' })).toBe(6);
+    expect(await metricValue(a!.metricsUrl, 'rate_limited_total', { scope: 'ip' })).toBe(6);
     expectRateLimited(await timedGql(a!.url, BROWSE));
   });
 
@@ -96,7 +96,7 @@ describe('rate limits shared by router replicas through Redis', () => {
     expect(await platform.users.models.User.countDocuments({ email: 'late@example.com' })).toBe(0);
     // Everything else stays within the general budget.
     expect((await timedGql(a!.url, BROWSE, { token: shopper })).status).toBe(200);
-    expect(await metricValue(a!.url, 'rate_limited_total', { scope: 'auth' })).toBe(1);
+    expect(await metricValue(a!.metricsUrl, 'rate_limited_total', { scope: 'auth' })).toBe(1);
   });
 
   it('falls back to limits per replica, without waiting, when Redis is unreachable', async () => {

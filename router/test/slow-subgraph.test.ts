@@ -69,9 +69,9 @@ describe('a subgraph that stops answering', () => {
     }
 
     // Failures must outnumber the earlier successes in the window before it opens.
-    for (let i = 0; i < 6 && (await metricValue(router.url, 'subgraph_breaker_state', { subgraph: 'inventory' })) !== 2; i += 1) await catalog();
-    expect(await metricValue(router.url, 'subgraph_breaker_state', { subgraph: 'inventory' })).toBe(2);
-    expect(await metricValue(router.url, 'subgraph_fetch_errors_total', { subgraph: 'inventory', code: 'timeout' })).toBeGreaterThanOrEqual(4);
+    for (let i = 0; i < 6 && (await metricValue(router.metricsUrl, 'subgraph_breaker_state', { subgraph: 'inventory' })) !== 2; i += 1) await catalog();
+    expect(await metricValue(router.metricsUrl, 'subgraph_breaker_state', { subgraph: 'inventory' })).toBe(2);
+    expect(await metricValue(router.metricsUrl, 'subgraph_fetch_errors_total', { subgraph: 'inventory', code: 'timeout' })).toBeGreaterThanOrEqual(4);
 
     const reached = inventory.received;
     const open: number[] = [];
@@ -90,11 +90,11 @@ describe('a subgraph that stops answering', () => {
     const probe = await catalog();
     expect(probe.body.errors).toBeUndefined();
     expect(stockOf(probe.body)).toEqual(Array.from({ length: variants }, () => ({ available: 5 })));
-    expect(await metricValue(router.url, 'subgraph_breaker_state', { subgraph: 'inventory' })).toBe(0);
-    expect(await metricValue(router.url, 'subgraph_fetch_duration_seconds_count', { subgraph: 'inventory', outcome: 'ok' })).toBeGreaterThanOrEqual(4);
+    expect(await metricValue(router.metricsUrl, 'subgraph_breaker_state', { subgraph: 'inventory' })).toBe(0);
+    expect(await metricValue(router.metricsUrl, 'subgraph_fetch_duration_seconds_count', { subgraph: 'inventory', outcome: 'ok' })).toBeGreaterThanOrEqual(4);
     // Operations by name and outcome: the degraded pages count as answered with errors.
-    expect(await metricValue(router.url, 'graphql_operations_total', { operation: 'CatalogPage', outcome: 'ok' })).toBeGreaterThanOrEqual(4);
-    expect(await metricValue(router.url, 'graphql_operations_total', { operation: 'CatalogPage', outcome: 'error' })).toBeGreaterThanOrEqual(9);
+    expect(await metricValue(router.metricsUrl, 'graphql_operations_total', { operation: 'CatalogPage', outcome: 'ok' })).toBeGreaterThanOrEqual(4);
+    expect(await metricValue(router.metricsUrl, 'graphql_operations_total', { operation: 'CatalogPage', outcome: 'error' })).toBeGreaterThanOrEqual(9);
   });
 
   it('answers within ROUTER_REQUEST_TIMEOUT_MS whatever the subgraph timeout, without blaming the subgraph', async () => {
@@ -109,9 +109,9 @@ describe('a subgraph that stops answering', () => {
         expect(r.body.data.products.nodes).toHaveLength(3);
         expect(stockOf(r.body)).toEqual(Array.from({ length: variants }, () => null));
       }
-      expect(await metricValue(bounded.url, 'subgraph_fetch_errors_total', { subgraph: 'inventory', code: 'deadline' })).toBe(4);
+      expect(await metricValue(bounded.metricsUrl, 'subgraph_fetch_errors_total', { subgraph: 'inventory', code: 'deadline' })).toBe(4);
       // The request ran out of time, not the subgraph: its breaker stays closed.
-      expect(await metricValue(bounded.url, 'subgraph_breaker_state', { subgraph: 'inventory' })).toBe(0);
+      expect(await metricValue(bounded.metricsUrl, 'subgraph_breaker_state', { subgraph: 'inventory' })).toBe(0);
     } finally {
       inventory.mode = 'pass';
     }

@@ -22,9 +22,9 @@ export async function timedGql(url: string, query: string, options: { token?: st
   return { status: response.status, ms: performance.now() - started, headers: response.headers, body: JSON.parse(raw), raw };
 }
 
-/** One sample of a Prometheus metric from a /metrics page, by its labels (null when absent). */
-export async function metricValue(baseUrl: string, name: string, labels: Record<string, string>): Promise<number | null> {
-  const text = await (await fetch(new URL('/metrics', baseUrl))).text();
+/** One sample of a Prometheus metric from a /metrics page (a service's metrics URL), by its labels (null when absent). */
+export async function metricValue(metricsUrl: string, name: string, labels: Record<string, string>): Promise<number | null> {
+  const text = await (await fetch(metricsUrl)).text();
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`)) continue;
     if (Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { listen } from '@shopcart/kit';
-import type { Platform } from '../../../scripts/harness.js';
+import { serve, type Platform } from '../../../scripts/harness.js';
 import { loadRouterEnv } from '../../src/env.js';
 import { createRouter, type RouterService } from '../../src/server.js';
 
@@ -12,6 +11,7 @@ import { createRouter, type RouterService } from '../../src/server.js';
  */
 export interface Replica {
   url: string;
+  metricsUrl: string;
   service: RouterService;
 }
 
@@ -20,8 +20,8 @@ export async function startReplicas(platform: Platform, count: number, env: Reco
   const replicas: Replica[] = [];
   for (let i = 0; i < count; i += 1) {
     const service = await createRouter(loadRouterEnv({ ...platform.env, REDIS_KEY_PREFIX: prefix, ...env }));
-    const port = await listen(service.http.server, 0, '127.0.0.1');
-    replicas.push({ url: `http://127.0.0.1:${port}/graphql`, service });
+    const { url, metricsUrl } = await serve(service);
+    replicas.push({ url: `${url}/graphql`, metricsUrl, service });
   }
   return {
     replicas,

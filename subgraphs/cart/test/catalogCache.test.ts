@@ -19,7 +19,7 @@ const CHECKOUT_CART = `query C($userId: ID!) { checkoutCart(userId: $userId) { s
 
 /** The cart's cache lookups so far, from its /metrics. */
 async function lookups(): Promise<Record<string, number>> {
-  const text = await (await fetch(new URL('/metrics', p.platform.subgraphUrls.cart!))).text();
+  const text = await (await fetch(p.platform.metricsUrls.cart!)).text();
   const counts: Record<string, number> = {};
   for (const [, labels, value] of text.matchAll(/^cart_catalog_cache_lookups_total\{([^}]*)\} (\d+)/gm)) {
     counts[`${/kind="(\w+)"/.exec(labels!)![1]} ${/outcome="(\w+)"/.exec(labels!)![1]}`] = Number(value);

@@ -113,12 +113,12 @@ describe('metrics', () => {
     const v = await p.variant('1.00', 5);
     await p.anonymous(ADD, { lines: [{ variantId: v.id, quantity: 1 }] });
     await p.anonymous(ADD, { lines: [{ variantId: v.id, quantity: 100 }] });
-    const cart = await (await fetch(new URL('/metrics', p.platform.subgraphUrls.cart))).text();
+    const cart = await (await fetch(p.platform.metricsUrls.cart!)).text();
     expect(sample(cart, 'cart_changes_total', { operation: 'add', outcome: 'ok' })).toBeGreaterThan(0);
     expect(sample(cart, 'cart_changes_total', { operation: 'add', outcome: 'INVALID_QUANTITY' })).toBeGreaterThan(0);
     const scripts = sample(cart, 'store_command_duration_seconds_count', { store: 'redis', command: 'evalsha', outcome: 'ok' }) + sample(cart, 'store_command_duration_seconds_count', { store: 'redis', command: 'eval', outcome: 'ok' });
     expect(scripts).toBeGreaterThan(0);
-    const products = await (await fetch(new URL('/metrics', p.platform.subgraphUrls.products))).text();
+    const products = await (await fetch(p.platform.metricsUrls.products!)).text();
     expect(sample(products, 'store_command_duration_seconds_count', { store: 'mongodb', command: 'find', outcome: 'ok' })).toBeGreaterThan(0);
   });
 });

@@ -9,7 +9,17 @@ export const baseEnvSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_000_000),
   /** Bounded time to finish in-flight requests on SIGTERM. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+  /**
+   * /metrics is served on a listener of its own, never on PORT. Loopback by default; where
+   * Prometheus scrapes from another host or container, set 0.0.0.0 and let only the scraper
+   * reach METRICS_PORT (expose it on the internal network, never publish it).
+   */
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  /** Default: PORT + METRICS_PORT_OFFSET (router 5000, users 5001, ...); 0 picks a free port. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
+
+export const METRICS_PORT_OFFSET = 1000;
 
 export class EnvError extends Error {
   override name = 'EnvError';
@@ -42,6 +52,16 @@ export function refuseDevelopmentDefaults(
   if (bad.length > 0) {
     throw new EnvError(`Invalid configuration:\n${bad.map((n) => `  ${n}: must be set to a non-default value in production`).join('\n')}`);
   }
+}
+
+/** The port /metrics listens on: METRICS_PORT, else the service port + METRICS_PORT_OFFSET. */
+export function metricsPortOf(servicePort: number, metricsPort: number | undefined): number {
+  const port = metricsPort ?? (servicePort === 0 ? 0 : servicePort + METRICS_PORT_OFFSET);
+  if (port > 65535) {
+    throw new EnvError(`Invalid configuration:\n  METRICS_PORT: must be set when PORT is above ${65535 - METRICS_PORT_OFFSET} (the default is PORT + ${METRICS_PORT_OFFSET})`);
+  }
+  if (port !== 0 && port === servicePort) throw new EnvError('Invalid configuration:\n  METRICS_PORT: must differ from PORT; metrics are never served on the public port');
+  return port;
 }
 
 /** PEM keys travel through env files with literal "\n"; accept both forms. */

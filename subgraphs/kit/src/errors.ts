@@ -33,6 +33,21 @@ export const forbidden = (message = 'Not allowed') => graphqlError('FORBIDDEN', 
 export const badUserInput = (message: string, field?: string[]) =>
   graphqlError('BAD_USER_INPUT', message, field ? { field } : {});
 
+/**
+ * The status a subgraph's error asks the router to answer with. A subgraph
+ * cannot answer the router with it: the router takes a non-2xx answer for a
+ * failed call and serves SERVICE_UNAVAILABLE instead. So it travels in the
+ * error as `extensions.http`, which the gateway copies from a subgraph's error
+ * and the router's Apollo Server makes the response's status (and removes from
+ * what the client sees). Headers cannot travel so: Apollo wants a Map there.
+ * Only RATE_LIMITED, which refuses the operation whole as the router's own
+ * limits do; a FORBIDDEN field stays an error in an otherwise good answer.
+ */
+export function withRouterStatus(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (formatted.extensions?.code !== 'RATE_LIMITED') return formatted;
+  return { ...formatted, extensions: { ...formatted.extensions, http: { status: httpStatus.RATE_LIMITED } } };
+}
+
 /** Business failures travel as data (payload.userErrors), never as GraphQL errors. */
 export interface UserError {
   code: string;
@@ -69,6 +84,7 @@ const publicCodes = new Set<string>([
   'GRAPHQL_PARSE_FAILED',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
+  'PERSISTED_QUERY_HASH_MISMATCH',
   'OPERATION_RESOLUTION_FAILURE',
   'BAD_REQUEST',
   'SERVICE_UNAVAILABLE',

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import cors from 'cors';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
 import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
+import { createMetricsServer, type Metrics } from './metrics.js';
 
 export interface RequestInfo {
   req: IncomingMessage;
@@ -34,6 +34,8 @@ export interface HttpServerOptions<TContext extends BaseContext> {
 
 export interface ShopcartHttpServer {
   server: Server;
+  /** GET /metrics only, for the listener on METRICS_HOST:METRICS_PORT; the public server has no /metrics. */
+  metricsServer: Server;
   /** Readiness turns false first, then in-flight requests finish (bounded), then the server closes. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -85,10 +87,14 @@ function requestIdOf(req: IncomingMessage): { requestId: string; traceparent: st
   return { requestId: fromTrace ?? given ?? randomUUID(), traceparent };
 }
 
+/** Methods the server answers; anything else a client sends is labelled "other". */
+const LABELLED_METHODS = new Set(['GET', 'POST', 'OPTIONS', 'HEAD']);
+
 /**
  * One small HTTP server for every Shopcart process: /graphql through Apollo's
- * HTTP integration API, plus /health, /ready and /metrics. It caps the body,
- * answers malformed JSON with 400, and tags every log line with a request id.
+ * HTTP integration API, plus /health and /ready (and a second server with
+ * /metrics only). It caps the body, answers malformed JSON with 400, and tags
+ * every log line with a request id.
  */
 export function createHttpServer<TContext extends BaseContext>(options: HttpServerOptions<TContext>): ShopcartHttpServer {
   const { apollo, logger, metrics, maxBodyBytes } = options;
@@ -101,15 +107,25 @@ export function createHttpServer<TContext extends BaseContext>(options: HttpServ
     ? cors({ origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', 'traceparent', 'x-request-id'], exposedHeaders: ['x-request-id', 'retry-after'], maxAge: 600 })
     : null;
 
+  // Route labels come from this server's own routes, never from the path a client sent:
+  // each unknown path used to add a latency histogram to every scrape.
+  const routeLabels = new Map<string, string>([
+    [graphqlPath, 'graphql'],
+    ['/health', '/health'],
+    ['/ready', '/ready'],
+    ...Object.keys(options.routes ?? {}).map((path): [string, string] => [path, path]),
+  ]);
+
   const server = createServer((req, res) => {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = url.pathname === graphqlPath ? 'graphql' : url.pathname;
+    const route = routeLabels.get(url.pathname) ?? 'other';
+    const method = req.method && LABELLED_METHODS.has(req.method) ? req.method : 'other';
     inFlight += 1;
     res.on('close', () => {
       inFlight -= 1;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.httpDuration.observe({ route: route.length > 40 ? 'other' : route, method: req.method ?? '', status: String(res.statusCode) }, seconds);
+      metrics.httpDuration.observe({ route, method, status: String(res.statusCode) }, seconds);
       if (draining && inFlight === 0) idle?.();
     });
     handle(req, res, url).catch((err: unknown) => {
@@ -134,12 +150,6 @@ export function createHttpServer<TContext extends BaseContext>(options: HttpServ
       if (draining) return sendJson(res, 503, { ready: false, checks: { shutdown: 'draining' } });
       const readiness = await options.readiness();
       return sendJson(res, readiness.ready ? 200 : 503, readiness);
-    }
-    if (url.pathname === '/metrics') {
-      const text = await metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': metrics.registry.contentType });
-      res.end(text);
-      return;
     }
     const extra = options.routes?.[url.pathname];
     if (extra) return extra(req, res);
@@ -189,8 +199,11 @@ export function createHttpServer<TContext extends BaseContext>(options: HttpServ
     res.end();
   }
 
+  const metricsServer = createMetricsServer(metrics.registry);
+
   return {
     server,
+    metricsServer,
     async shutdown(graceMs) {
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -200,6 +213,12 @@ export function createHttpServer<TContext extends BaseContext>(options: HttpServ
       }
       server.closeAllConnections();
       await closed;
+      // Last, so a scrape can still see the drain. A server that never listened (tests) has nothing to close.
+      if (metricsServer.listening) {
+        const metricsClosed = new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+        metricsServer.closeAllConnections();
+        await metricsClosed;
+      }
     },
   };
 }

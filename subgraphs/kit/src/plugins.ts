@@ -9,7 +9,8 @@ export function operationMetricsPlugin<T extends BaseContext & { logger?: Logger
       const started = process.hrtime.bigint();
       return {
         async willSendResponse({ operationName, operation, errors, contextValue }) {
-          const name = operationName ?? 'anonymous';
+          // Apollo sets operationName only once the document parsed, validated and named one operation.
+          const name = operationName ? metrics.operationLabel(operationName) : 'anonymous';
           const type = operation?.operation ?? 'unknown';
           const outcome = errors && errors.length > 0 ? 'error' : 'ok';
           metrics.operations.inc({ operation: name, type, outcome });

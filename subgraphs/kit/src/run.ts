@@ -1,3 +1,4 @@
+import { configOrExit, metricsPortOf } from './env.js';
 import type { Logger } from './logger.js';
 import { listen, type ShopcartHttpServer } from './http.js';
 
@@ -8,18 +9,23 @@ export interface Runnable {
 }
 
 /**
- * Listens and wires SIGTERM/SIGINT to a graceful stop: readiness goes false,
- * in-flight requests finish (bounded), stores close, exit 0.
+ * Listens (the service on host:port, /metrics on metricsHost:metricsPort) and
+ * wires SIGTERM/SIGINT to a graceful stop: readiness goes false, in-flight
+ * requests finish (bounded), stores close, exit 0.
  */
 export async function runService(options: {
   name: string;
   logger: Logger;
   port: number;
   host: string;
+  /** METRICS_HOST and METRICS_PORT (unset: port + METRICS_PORT_OFFSET). */
+  metricsHost: string;
+  metricsPort?: number;
   graceMs: number;
   start: () => Promise<Runnable>;
 }): Promise<void> {
   const { logger } = options;
+  const wantedMetricsPort = configOrExit(() => metricsPortOf(options.port, options.metricsPort));
   let service: Runnable;
   try {
     service = await options.start();
@@ -28,7 +34,8 @@ export async function runService(options: {
     process.exit(1);
   }
   const port = await listen(service.http.server, options.port, options.host);
-  logger.info({ port }, `${options.name} listening`);
+  const metricsPort = await listen(service.http.metricsServer, wantedMetricsPort, options.metricsHost);
+  logger.info({ port, metrics: `${options.metricsHost}:${metricsPort}` }, `${options.name} listening`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

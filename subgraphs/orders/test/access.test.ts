@@ -50,7 +50,7 @@ describe('operations', () => {
   it('counts checkouts by outcome on /metrics', async () => {
     const buyer = await p.customer('metrics');
     await buyer.checkout();
-    const response = await fetch(new URL('/metrics', p.platform.subgraphUrls.orders).toString());
+    const response = await fetch(p.platform.metricsUrls.orders!);
     const text = await response.text();
     expect(text).toMatch(/checkouts_total\{outcome="confirmed",service="orders"\} [1-9]/);
     expect(text).toMatch(/checkouts_total\{outcome="cart_empty",service="orders"\} [1-9]/);

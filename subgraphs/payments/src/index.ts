@@ -9,6 +9,8 @@ await runService({
   logger,
   port: env.PORT,
   host: env.HOST,
+  metricsHost: env.METRICS_HOST,
+  metricsPort: env.METRICS_PORT,
   graceMs: env.SHUTDOWN_GRACE_MS,
   start: () => createPaymentsService(env, logger),
 });

@@ -135,7 +135,7 @@ describe('idempotency', () => {
 
 describe('operational endpoints', () => {
   it('/metrics counts charges by outcome', async () => {
-    const text = await (await fetch(new URL('/metrics', p.url))).text();
+    const text = await (await fetch(p.platform.metricsUrls.payments!)).text();
     expect(text).toMatch(/payments_charges_total\{outcome="succeeded",service="payments"\} \d+/);
     expect(text).toMatch(/payments_charges_total\{outcome="declined",service="payments"\} \d+/);
     expect(text).toContain('payments_provider_call_duration_seconds_bucket');

@@ -93,7 +93,7 @@ describe('operational endpoints', () => {
 
   it('/metrics counts GraphQL operations', async () => {
     await direct('query DirectProbe { me { id } }', await as({ userId: user.id, role: 'CUSTOMER' }));
-    const r = await fetch(new URL('metrics', base()));
+    const r = await fetch(platform.metricsUrls.users!);
     expect(r.status).toBe(200);
     const text = await r.text();
     expect(text).toContain('graphql_operations_total');
