@@ -7,6 +7,9 @@ export const ACCESS_TOKEN_AUDIENCE = 'shopcart';
 export interface Identity {
   userId: string | null;
   role: Exclude<Role, 'SERVICE'>;
+  /** The sign-in the access token belongs to, and the account's session version when it was issued (sessions.ts). */
+  sessionId?: string;
+  sessionVersion?: number;
 }
 
 export const ANONYMOUS: Identity = { userId: null, role: 'ANONYMOUS' };
@@ -38,7 +41,12 @@ export async function createAccessTokenVerifier(options: { publicKeyPem?: string
       });
       const role = payload.role === 'ADMIN' ? 'ADMIN' : payload.role === 'CUSTOMER' ? 'CUSTOMER' : null;
       if (!role || !payload.sub) throw new Error('bad claims');
-      return { userId: payload.sub, role };
+      return {
+        userId: payload.sub,
+        role,
+        sessionId: typeof payload.sid === 'string' ? payload.sid : undefined,
+        sessionVersion: typeof payload.sv === 'number' ? payload.sv : 0,
+      };
     } catch {
       throw requestError('UNAUTHENTICATED', 'Access token is invalid or expired');
     }

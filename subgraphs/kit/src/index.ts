@@ -23,3 +23,5 @@ export * from './money.js';
 export * from './streams.js';
 export * from './selection.js';
 export * from './queryAudit.js';
+export * from './text.js';
+export * from './sessions.js';

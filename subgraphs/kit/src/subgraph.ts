@@ -4,7 +4,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDi
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
-import { maskError, requestError } from './errors.js';
+import { maskError, requestError, withRouterStatus } from './errors.js';
 import { createHttpServer, type Readiness, type RequestInfo, type ShopcartHttpServer } from './http.js';
 import { IdentityError, type IdentityVerifier, type Viewer } from './identity.js';
 import type { Logger } from './logger.js';
@@ -57,7 +57,7 @@ export async function createSubgraphServer<TContext extends BaseSubgraphContext>
     // runService owns SIGTERM/SIGINT (drain, then close). Apollo's own handler stopped the
     // server underneath it, and the stop our handler then awaited never finished.
     stopOnTerminationSignals: false,
-    formatError: (formatted) => maskError(formatted, extraCodes),
+    formatError: (formatted) => withRouterStatus(maskError(formatted, extraCodes)),
     // No usage reporting anywhere, so no per-field traces for the router either. No subgraph sets
     // cache hints, and the cache-control plugin's per-field hook made Apollo Server wrap every resolver.
     plugins: [

@@ -1,9 +1,12 @@
-import { DomainError, isDuplicateKey, type KeyedLock, type Viewer } from '@shopcart/kit';
+import { randomUUID } from 'node:crypto';
+import { badUserInput, cleanText, DomainError, isDuplicateKey, type KeyedLock, type Viewer } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import type { GuestCartMerger } from './cartMerge.js';
 import type { UserDoc, UsersModels } from './model.js';
 import { burnPasswordCheck, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import type { SuccessorStash } from './successorStash.js';
+import type { SessionRegistry } from './sessions.js';
 import type { LoginThrottle } from './throttle.js';
 import { createRefreshToken, revokeRefreshFamily, rotateRefreshToken, type AccessTokenIssuer } from './tokens.js';
 
@@ -13,9 +16,13 @@ export interface AccountDeps {
   throttle: LoginThrottle;
   passwordCost: number;
   refreshTtlDays: number;
+  /** How long a just-rotated refresh token still answers with its successor (REFRESH_TOKEN_REUSE_GRACE_SECONDS). */
+  refreshGraceMs: number;
+  successors: SuccessorStash;
   /** Serialises rotations of one refresh token (see kit locks.ts for why). */
   locks: KeyedLock;
   mergeGuestCart: GuestCartMerger;
+  sessions: SessionRegistry;
 }
 
 export interface Session {
@@ -30,19 +37,19 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+const accessTokenFor = (deps: AccountDeps, user: UserDoc, sessionId: string) =>
+  deps.tokens.issue({ id: user.id as string, role: user.role, sessionId, sessionVersion: user.sessionVersion ?? 0 });
+
 async function startSession(deps: AccountDeps, user: UserDoc): Promise<Session> {
-  const [accessToken, refreshToken] = await Promise.all([
-    deps.tokens.issue({ id: user.id as string, role: user.role }),
-    createRefreshToken(deps.models, user._id, deps.refreshTtlDays),
-  ]);
+  const sessionId = randomUUID();
+  const [accessToken, refreshToken] = await Promise.all([accessTokenFor(deps, user, sessionId), createRefreshToken(deps.models, user._id, deps.refreshTtlDays, sessionId)]);
   return { user, accessToken, refreshToken };
 }
 
 export async function register(deps: AccountDeps, input: { email: string; password: string; name: string }): Promise<Session> {
   const email = normalizeEmail(input.email);
   if (!emailSchema.safeParse(email).success) throw new DomainError('INVALID_EMAIL', 'Enter a valid email address', ['input', 'email']);
-  const name = input.name.trim();
-  if (name.length === 0 || name.length > 100) throw new DomainError('INVALID_NAME', 'Name must be 1 to 100 characters', ['input', 'name']);
+  const name = cleanText(input.name, ['input', 'name'], { label: 'Name', min: 1, max: 100, code: 'INVALID_NAME' });
   const weak = passwordProblem(input.password);
   if (weak) throw new DomainError('WEAK_PASSWORD', weak, ['input', 'password']);
   const passwordHash = await hashPassword(input.password, deps.passwordCost);
@@ -72,23 +79,34 @@ export async function login(deps: AccountDeps, input: { email: string; password:
 }
 
 export async function refresh(deps: AccountDeps, token: string): Promise<Session> {
-  const rotated = await deps.locks.run(`refresh:${token}`, () => rotateRefreshToken(deps.models, token, deps.refreshTtlDays));
+  const policy = { ttlDays: deps.refreshTtlDays, graceMs: deps.refreshGraceMs, successors: deps.successors };
+  const rotated = await deps.locks.run(`refresh:${token}`, () => rotateRefreshToken(deps.models, token, policy));
+  // A refresh token used twice leaked: the access tokens of its sign-in end with it.
+  if (!rotated.ok && rotated.familyId) await deps.sessions.end(rotated.familyId);
   if (!rotated.ok) throw new DomainError('INVALID_REFRESH_TOKEN', 'The refresh token is invalid, expired or already used', ['refreshToken']);
   const user = await deps.models.User.findById(rotated.userId);
   if (!user) throw new DomainError('INVALID_REFRESH_TOKEN', 'The refresh token is invalid, expired or already used', ['refreshToken']);
-  const accessToken = await deps.tokens.issue({ id: user.id as string, role: user.role });
+  const accessToken = await accessTokenFor(deps, user, rotated.familyId);
   return { user, accessToken, refreshToken: rotated.token };
 }
 
+/** Ends the sign-in: its refresh tokens, and at once its access tokens too (the router checks). */
 export async function logout(deps: AccountDeps, token: string): Promise<void> {
-  await revokeRefreshFamily(deps.models, token);
+  const sessionId = await revokeRefreshFamily(deps.models, token);
+  if (sessionId) await deps.sessions.end(sessionId);
 }
 
-export async function setUserRole(models: UsersModels, viewer: Viewer, userId: string, role: 'CUSTOMER' | 'ADMIN'): Promise<UserDoc> {
+/**
+ * A role change takes effect on the account's next request: its session
+ * version rises, and the router refuses access tokens issued before (the
+ * client refreshes and gets one with the new role).
+ */
+export async function setUserRole(deps: Pick<AccountDeps, 'models' | 'sessions'>, viewer: Viewer, userId: string, role: 'CUSTOMER' | 'ADMIN'): Promise<UserDoc> {
   if (!Types.ObjectId.isValid(userId)) throw new DomainError('NOT_FOUND', 'No such user', ['userId']);
   if (viewer.userId === userId) throw new DomainError('FORBIDDEN', 'You cannot change your own role', ['userId']);
-  const user = await models.User.findByIdAndUpdate(userId, { $set: { role } }, { new: true });
+  const user = await deps.models.User.findByIdAndUpdate(userId, { $set: { role }, $inc: { sessionVersion: 1 } }, { new: true });
   if (!user) throw new DomainError('NOT_FOUND', 'No such user', ['userId']);
+  await deps.sessions.raiseVersion(userId, user.sessionVersion ?? 0);
   return user;
 }
 
@@ -96,7 +114,12 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+// A prefix this long already singles out an account; FerretDB runs the expression over every
+// account (below), so 100 KB of query held the store at 190% CPU for two minutes.
+export const MAX_USER_QUERY_LENGTH = 100;
+
 export async function listUsers(models: UsersModels, args: { query?: string | null; first: number; afterId: string | null }) {
+  if (args.query && args.query.length > MAX_USER_QUERY_LENGTH) throw badUserInput(`query must be at most ${MAX_USER_QUERY_LENGTH} characters`, ['query']);
   const filter: Record<string, unknown> = {};
   const query = args.query?.trim();
   if (query) {

@@ -21,11 +21,24 @@ export const usersEnvSchema = baseEnvSchema.extend({
   CART_URL: z.url().optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(15 * 60),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().positive().default(30),
+  /**
+   * For this long after a refresh, presenting the old refresh token again returns
+   * the same new one instead of revoking the session (parallel refreshes from two
+   * tabs). 0 turns it off; at most a minute, as the old token works that long.
+   */
+  REFRESH_TOKEN_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
   /** scrypt cost as a power of two (N = 2^cost). */
   PASSWORD_HASH_COST: z.coerce.number().int().min(12).max(20).default(15),
-  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
+  /** Failed logins for one account from one client address, per LOGIN_FAILURE_WINDOW_SECONDS. */
+  LOGIN_MAX_FAILURES_PER_CLIENT: z.coerce.number().int().positive().default(5),
+  /** Failed logins from one client address over all accounts, per LOGIN_FAILURE_WINDOW_SECONDS. */
   LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(30),
   LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+  /** Failed logins for one account from all clients, per LOGIN_ACCOUNT_FAILURE_WINDOW_SECONDS; known clients pass it. */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(50),
+  LOGIN_ACCOUNT_FAILURE_WINDOW_SECONDS: z.coerce.number().int().positive().default(60 * 60),
+  /** A client address that signed in to an account is known to it this long after its last sign-in. */
+  LOGIN_KNOWN_CLIENT_DAYS: z.coerce.number().int().positive().default(30),
   ADMIN_EMAIL: z.string().optional(),
   ADMIN_PASSWORD: z.string().optional(),
 });

@@ -9,6 +9,8 @@ const userSchema = new Schema(
     role: { type: String, enum: ['CUSTOMER', 'ADMIN'], required: true, default: 'CUSTOMER' },
     passwordHash: { type: String, required: true },
     defaultAddressId: { type: Schema.Types.ObjectId, default: null },
+    /** Raised by a role change: access tokens issued before it stop working (kit sessions.ts). */
+    sessionVersion: { type: Number, default: 0 },
   },
   { timestamps: true, collection: 'users' },
 );
@@ -39,6 +41,8 @@ const refreshTokenSchema = new Schema(
     familyId: { type: String, required: true, index: true },
     expiresAt: { type: Date, required: true, index: true },
     rotatedAt: { type: Date, default: null },
+    /** sha256 of the token this one was rotated to: the reuse grace window answers with it. */
+    successorId: { type: String, default: null },
     revokedAt: { type: Date, default: null },
   },
   { timestamps: true, collection: 'refresh_tokens' },

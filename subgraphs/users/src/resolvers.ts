@@ -70,9 +70,9 @@ export const resolvers: Resolvers = {
       requireUser(viewer);
       return payload('address', () => addresses.setDefaultAddress(models, viewer, args.id));
     },
-    setUserRole: (_parent, args, { viewer, models }) => {
-      requireAdmin(viewer);
-      return payload('user', () => accounts.setUserRole(models, viewer, args.userId, args.role));
+    setUserRole: (_parent, args, ctx) => {
+      requireAdmin(ctx.viewer);
+      return payload('user', () => accounts.setUserRole(ctx.accounts, ctx.viewer, args.userId, args.role));
     },
   },
   User: {

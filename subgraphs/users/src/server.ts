@@ -17,7 +17,9 @@ import type { UsersEnv } from './env.js';
 import { createModels, type UsersModels } from './model.js';
 import { passwordProblem } from './passwords.js';
 import { resolvers } from './resolvers.js';
+import { createSuccessorStash } from './successorStash.js';
 import { createLoginThrottle } from './throttle.js';
+import { createSessionRegistry } from './sessions.js';
 import { createAccessTokenIssuer, sweepExpiredRefreshTokens } from './tokens.js';
 
 export const SUBGRAPH_NAME = 'users';
@@ -54,14 +56,20 @@ export async function createUsersService(env: UsersEnv, logger: Logger = createL
     models,
     tokens,
     throttle: createLoginThrottle(redis, {
+      perClientAccount: env.LOGIN_MAX_FAILURES_PER_CLIENT,
       perAccount: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-      perIp: env.LOGIN_MAX_FAILURES_PER_IP,
+      perClient: env.LOGIN_MAX_FAILURES_PER_IP,
       windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
+      accountWindowSeconds: env.LOGIN_ACCOUNT_FAILURE_WINDOW_SECONDS,
+      knownClientSeconds: env.LOGIN_KNOWN_CLIENT_DAYS * 86_400,
     }),
     passwordCost: env.PASSWORD_HASH_COST,
     refreshTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
+    refreshGraceMs: env.REFRESH_TOKEN_REUSE_GRACE_SECONDS * 1000,
+    successors: createSuccessorStash(redis),
     locks: createKeyedLock(),
     mergeGuestCart: createGuestCartMerger(cartClient, logger),
+    sessions: createSessionRegistry(redis, env.ACCESS_TOKEN_TTL_SECONDS),
   };
 
   if ((await ensureAdmin(models, env.adminEmail, env.adminPassword, env.PASSWORD_HASH_COST)) === 'created') {

@@ -21,6 +21,14 @@ describe('users configuration', () => {
     expect(() => loadUsersEnv({})).toThrowError(/ACCESS_TOKEN_PRIVATE_KEY[\s\S]*ROUTER_PUBLIC_KEY/);
   });
 
+  it('takes a refresh token reuse grace window of 0 to 60 whole seconds, 10 by default', () => {
+    expect(loadUsersEnv({ ...keys }).REFRESH_TOKEN_REUSE_GRACE_SECONDS).toBe(10);
+    expect(loadUsersEnv({ ...keys, REFRESH_TOKEN_REUSE_GRACE_SECONDS: '0' }).REFRESH_TOKEN_REUSE_GRACE_SECONDS).toBe(0);
+    for (const bad of ['-1', '61', '1.5', 'soon']) {
+      expect(() => loadUsersEnv({ ...keys, REFRESH_TOKEN_REUSE_GRACE_SECONDS: bad })).toThrowError(/REFRESH_TOKEN_REUSE_GRACE_SECONDS/);
+    }
+  });
+
   it('prefers the per-service store URLs', () => {
     const env = loadUsersEnv({ ...keys, MONGODB_URL: 'mongodb://shared', USERS_MONGODB_URL: 'mongodb://own', REDIS_URL: 'redis://shared' });
     expect(env.mongoUrl).toBe('mongodb://own');
