@@ -126,7 +126,7 @@ async function main(): Promise<void> {
       await waitReady(service, 900_000);
     }
     const products = services.find((s) => s.name === 'products')!;
-    const router = spawnService('router', ports.router, { ...common, ROUTER_PRIVATE_KEY: keys.routerPrivate, ACCESS_TOKEN_PUBLIC_KEY: keys.accessPublic }, (line) => process.stderr.write(`${line}\n`));
+    const router = spawnService('router', ports.router, { ...common, APQ_REDIS_URL: `${redis.url}/1`, ROUTER_PRIVATE_KEY: keys.routerPrivate, ACCESS_TOKEN_PUBLIC_KEY: keys.accessPublic }, (line) => process.stderr.write(`${line}\n`));
     services.push(router);
     await waitReady(router);
 

@@ -76,6 +76,14 @@ async function main(): Promise<void> {
     redisUrl = redis.url;
     log(`Redis (AOF) at ${redisUrl}, data in ${join(dataDir, 'redis')}`);
   }
+  let apqRedisUrl = process.env.APQ_REDIS_URL;
+  if (!apqRedisUrl) {
+    // Persisted queries in a bounded cache of their own, as in production (docker-compose.yml).
+    const cache = await startRedis({ dir: join(dataDir, 'redis-cache'), port: Number(process.env.SHOPCART_REDIS_CACHE_PORT ?? 6381), appendonly: false, maxmemory: '64mb', policy: 'allkeys-lru' });
+    stores.push(cache);
+    apqRedisUrl = cache.url;
+    log(`Redis for persisted queries (64 MB, LRU) at ${apqRedisUrl}`);
+  }
   if (!mongoUrl) {
     refuseSqliteData(join(dataDir, 'mongo'));
     const mongo = await startMongo({ dir: join(dataDir, 'store'), port: Number(process.env.SHOPCART_MONGO_PORT ?? 27018) });
@@ -104,7 +112,7 @@ async function main(): Promise<void> {
     }),
   );
 
-  await waitReady(startService('router', ROUTER_PORT, { ...common, ROUTER_PRIVATE_KEY: keys.routerPrivate, ACCESS_TOKEN_PUBLIC_KEY: keys.accessPublic }));
+  await waitReady(startService('router', ROUTER_PORT, { ...common, APQ_REDIS_URL: apqRedisUrl, ROUTER_PRIVATE_KEY: keys.routerPrivate, ACCESS_TOKEN_PUBLIC_KEY: keys.accessPublic }));
 
   const seconds = ((Date.now() - began) / 1000).toFixed(1);
   log(`ready in ${seconds}s`);

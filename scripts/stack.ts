@@ -123,12 +123,24 @@ function track(child: ChildProcess, lastSignal: NodeJS.Signals = 'SIGKILL'): Chi
   return child;
 }
 
-export async function startRedis(options: { dir: string; port?: number; appendonly?: boolean; verbose?: boolean }): Promise<StoreProcess> {
+export interface RedisOptions {
+  dir: string;
+  port?: number;
+  appendonly?: boolean;
+  verbose?: boolean;
+  /** A memory limit and what happens at it: state never evicts (the default); a cache evicts least recently used keys. */
+  maxmemory?: string;
+  policy?: 'noeviction' | 'allkeys-lru';
+}
+
+export async function startRedis(options: RedisOptions): Promise<StoreProcess> {
   mkdirSync(options.dir, { recursive: true });
   const port = options.port ?? (await freePort());
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', options.dir, '--save', '', '--daemonize', 'no'];
   if (options.appendonly ?? true) args.push('--appendonly', 'yes', '--appendfsync', 'everysec');
   else args.push('--appendonly', 'no');
+  args.push('--maxmemory-policy', options.policy ?? 'noeviction');
+  if (options.maxmemory) args.push('--maxmemory', options.maxmemory);
   const child = track(spawn(which('redis-server') ?? '/usr/bin/redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   pipeTo(child, 'redis', options.verbose ?? false);
   await waitForPort(port, child, 'redis-server');

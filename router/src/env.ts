@@ -60,6 +60,15 @@ export const routerEnvSchema = baseEnvSchema
     RATE_LIMIT_AUTH_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
     /** How long a registered persisted query is kept (automatic persisted queries). */
     APQ_TTL_SECONDS: z.coerce.number().int().positive().max(7 * 24 * 3600).default(24 * 3600),
+    /** A persisted query larger than this is served but not kept (the client keeps sending it whole). */
+    APQ_MAX_BYTES: z.coerce.number().int().positive().max(1_000_000).default(16_384),
+    /** New persisted queries kept per client address per hour; the rest are served, not kept. */
+    APQ_REGISTRATIONS_PER_CLIENT: z.coerce.number().int().min(0).default(100),
+    /**
+     * A Redis of its own for persisted queries, with a memory limit and LRU eviction, so that
+     * they can never crowd out carts (whose Redis never evicts). Required in production.
+     */
+    APQ_REDIS_URL: z.string().optional(),
     MAX_DEPTH: z.coerce.number().int().positive().default(10),
     MAX_ALIASES: z.coerce.number().int().positive().default(15),
     // A full 100-product catalog page with variants, stock and facets costs about 16,600.
@@ -84,6 +93,10 @@ export const routerEnvSchema = baseEnvSchema
   .refine((env) => env.ACCESS_TOKEN_PUBLIC_KEY || env.USERS_JWKS_URL, {
     message: 'set ACCESS_TOKEN_PUBLIC_KEY or USERS_JWKS_URL',
     path: ['ACCESS_TOKEN_PUBLIC_KEY'],
+  })
+  .refine((env) => env.NODE_ENV !== 'production' || env.APQ_REDIS_URL, {
+    message: 'set APQ_REDIS_URL in production: a Redis with maxmemory and an LRU policy, not the one that holds carts',
+    path: ['APQ_REDIS_URL'],
   });
 
 export type RouterEnv = z.infer<typeof routerEnvSchema> & {

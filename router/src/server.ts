@@ -22,13 +22,15 @@ import {
 import { allow } from 'graphql-shield';
 import { createAccessTokenVerifier } from './auth.js';
 import { authorizationPlugin } from './authorize.js';
+import { namePersistedQueryMismatch, noSubscriptionsRule, operationResolutionPlugin } from './clientErrors.js';
 import { createContext, type RouterContext } from './context.js';
 import { createEntityCache } from './entityCache.js';
 import { SubgraphDataSource } from './dataSource.js';
 import type { RouterEnv } from './env.js';
 import { createLimits, hideLimitDetails } from './limits.js';
 import { fieldPermissions, nestedFallbackRule, permissions, rootFallbackRule } from './permissions.js';
-import { persistedQueries } from './persistedQueries.js';
+import { persistedQueries, registrationPlugin } from './persistedQueries.js';
+import { checkingSessions } from './sessions.js';
 import { rateLimitPlugin } from './rateLimit.js';
 import { responseCachePlugin } from './responseCache.js';
 import { createPlayground } from './playground.js';
@@ -53,6 +55,10 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
   const redis = connectRedis(env.redisUrl, logger, 'router', env.REDIS_KEY_PREFIX, { autoPipelining: true });
   // Serving without Redis is possible (limits per replica, no shared persisted queries), so a missing Redis delays start-up only briefly.
   await waitForRedis(redis, 3_000).catch(() => logger.warn('Redis not reachable at start-up: rate limits hold per replica until it is'));
+  // Sign-outs and role changes take effect on the next request, not at the token's expiry.
+  const verifySession = checkingSessions(verifyAccessToken, redis, logger);
+  const apqRedis = env.APQ_REDIS_URL ? connectRedis(env.APQ_REDIS_URL, logger, 'router-apq', env.REDIS_KEY_PREFIX) : redis;
+  const apq = { ttlSeconds: env.APQ_TTL_SECONDS, maxBytes: env.APQ_MAX_BYTES, registrationsPerClientPerHour: env.APQ_REGISTRATIONS_PER_CLIENT };
   const breaker = {
     errorPercent: env.SUBGRAPH_BREAKER_ERROR_PERCENT,
     minRequests: env.SUBGRAPH_BREAKER_MIN_REQUESTS,
@@ -89,11 +95,13 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
     // runService owns SIGTERM/SIGINT (drain, then close). Apollo's own handler stopped the
     // server underneath it, and the stop our handler then awaited never finished.
     stopOnTerminationSignals: false,
-    validationRules: limits.validationRules,
+    validationRules: [...limits.validationRules, noSubscriptionsRule],
     parseOptions: limits.parseOptions,
-    persistedQueries: persistedQueries(redis, env.APQ_TTL_SECONDS, logger),
-    formatError: (formatted) => maskError(hideLimitDetails(formatted)),
+    persistedQueries: persistedQueries(apqRedis, apq, logger),
+    formatError: (formatted) => maskError(namePersistedQueryMismatch(hideLimitDetails(formatted))),
     plugins: [
+      // First: its refusal is the answer, whatever the plugins after it do with no operation.
+      operationResolutionPlugin<RouterContext>(),
       rateLimitPlugin(
         redis,
         { windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS, perIp: env.RATE_LIMIT_PER_IP, perUser: env.RATE_LIMIT_PER_USER, authPerIp: env.RATE_LIMIT_AUTH_PER_IP, authWindowSeconds: env.RATE_LIMIT_AUTH_WINDOW_SECONDS },
@@ -110,6 +118,7 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
         },
         { introspectionForAll: env.introspection },
       ),
+      registrationPlugin(apqRedis, apq, logger),
       operationMetricsPlugin<RouterContext>(metrics),
       responseCachePlugin(redis, { ttlSeconds: env.RESPONSE_CACHE_TTL_SECONDS }, metrics.registry, logger),
       playground?.plugin ?? ApolloServerPluginLandingPageDisabled(),
@@ -123,7 +132,7 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
     metrics,
     maxBodyBytes: env.MAX_BODY_BYTES,
     corsOrigins: env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
-    context: (info) => createContext(info, verifyAccessToken, env.TRUST_PROXY_HOPS, env.ROUTER_REQUEST_TIMEOUT_MS),
+    context: (info) => createContext(info, verifySession, env.TRUST_PROXY_HOPS, env.ROUTER_REQUEST_TIMEOUT_MS),
     readiness: () => subgraphReadiness(subgraphUrls),
     routes: playground?.routes,
   });
@@ -137,8 +146,10 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
       for (const dataSource of dataSources) dataSource.breaker.shutdown();
       await subgraphHttp.close();
       // QUIT waits for an answer a Redis that is gone never sends.
-      if (redis.status === 'ready') await Promise.race([redis.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
-      redis.disconnect();
+      for (const client of new Set([redis, apqRedis])) {
+        if (client.status === 'ready') await Promise.race([client.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+        client.disconnect();
+      }
     },
   };
 }

@@ -48,7 +48,7 @@ describe('router configuration', () => {
 
   it('turns introspection off by default in production', () => {
     const base = { ROUTER_PRIVATE_KEY: 'k', ACCESS_TOKEN_PUBLIC_KEY: 'p' };
-    expect(loadRouterEnv({ ...base, NODE_ENV: 'production' }).introspection).toBe(false);
+    expect(loadRouterEnv({ ...base, NODE_ENV: 'production', APQ_REDIS_URL: 'redis://cache:6379' }).introspection).toBe(false);
     expect(loadRouterEnv({ ...base, NODE_ENV: 'development' }).introspection).toBe(true);
   });
 

@@ -104,3 +104,49 @@ describe('automatic persisted queries shared by router replicas', () => {
     expect(anonymous.body.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
   });
 });
+
+describe('what persisted queries may store', () => {
+  let bounded: Replica;
+  let stopBounded: () => Promise<void>;
+  let boundedPrefix: string;
+  const APQ_DB = 1;
+
+  beforeAll(async () => {
+    const started = await startReplicas(platform, 1, { APQ_MAX_BYTES: '300', APQ_REGISTRATIONS_PER_CLIENT: '2', APQ_REDIS_URL: `${inject('redisUrl')}/${APQ_DB}` });
+    bounded = started.replicas[0]!;
+    boundedPrefix = started.prefix;
+    stopBounded = started.stop;
+  });
+  afterAll(async () => stopBounded?.());
+
+  it('keeps documents in their own Redis, serves a document over APQ_MAX_BYTES without keeping it', async () => {
+    const small = 'query Small { me { email } }';
+    expect((await register(bounded, small, customer)).body.errors).toBeUndefined();
+    const apq = connectRedis(`${inject('redisUrl')}/${APQ_DB}`, createLogger('test', 'silent'), 'test', boundedPrefix);
+    const carts = connectRedis(inject('redisUrl'), createLogger('test', 'silent'), 'test', boundedPrefix);
+    try {
+      await Promise.all([waitForRedis(apq), waitForRedis(carts)]);
+      expect(await apq.get(`router:apq:${sha256(small)}`)).toBe(small);
+      expect(await carts.get(`router:apq:${sha256(small)}`)).toBeNull();
+    } finally {
+      apq.disconnect();
+      carts.disconnect();
+    }
+
+    // Padding inside an otherwise valid document: served, not kept.
+    const large = `query Large { me { email } } # ${'x'.repeat(300)}`;
+    expect(Buffer.byteLength(large)).toBeGreaterThan(300);
+    const served = await register(bounded, large, customer);
+    expect(served.body).toEqual({ data: { me: { email: 'apq@example.com' } } });
+    expect((await byHash(bounded, large, customer)).body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+
+  it('keeps at most APQ_REGISTRATIONS_PER_CLIENT new documents per client an hour, serving the rest', async () => {
+    // The first test registered one document from this client; one more is kept, the third is not.
+    const second = 'query Second { me { id } }';
+    const third = 'query Third { me { name } }';
+    for (const query of [second, third]) expect((await register(bounded, query, customer)).body.errors).toBeUndefined();
+    expect((await byHash(bounded, second, customer)).body.errors).toBeUndefined();
+    expect((await byHash(bounded, third, customer)).body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+});

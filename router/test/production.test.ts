@@ -14,8 +14,9 @@ beforeAll(async () => {
   platform = await startPlatform({ mongoUrl: inject('mongoUrl'), redisUrl: inject('redisUrl') });
   customer = (await platform.gql(`mutation { register(input: {email: "prod@example.com", password: "prod-password-1", name: "P"}) { accessToken } }`)).data.register.accessToken;
   admin = (await platform.gql(`mutation { login(input: {email: "admin@shopcart.dev", password: "shopcart-admin"}) { accessToken } }`)).data.login.accessToken;
-  // The same router, configured as production is: nothing but NODE_ENV and the keys.
-  const started = await startReplicas(platform, 1, { NODE_ENV: 'production' });
+  // The same router, configured as production is: nothing but NODE_ENV, the keys and a cache Redis
+  // for persisted queries (here another keyspace of the test Redis).
+  const started = await startReplicas(platform, 1, { NODE_ENV: 'production', APQ_REDIS_URL: `${inject('redisUrl')}/1` });
   router = started.replicas[0]!;
   stopRouter = started.stop;
 });
@@ -28,8 +29,10 @@ describe('the router in production', () => {
   it('refuses to start without its keys, naming each missing one, and keeps introspection off by default', () => {
     expect(() => loadRouterEnv({ NODE_ENV: 'production' })).toThrowError(/ROUTER_PRIVATE_KEY:/);
     expect(() => loadRouterEnv({ NODE_ENV: 'production', ROUTER_PRIVATE_KEY: 'k' })).toThrowError(/ACCESS_TOKEN_PUBLIC_KEY: set ACCESS_TOKEN_PUBLIC_KEY or USERS_JWKS_URL/);
+    // Persisted queries must not share the carts' Redis.
+    expect(() => loadRouterEnv({ NODE_ENV: 'production', ROUTER_PRIVATE_KEY: 'k', USERS_JWKS_URL: 'http://users:4001/.well-known/jwks.json' })).toThrowError(/APQ_REDIS_URL: set APQ_REDIS_URL in production/);
     // Introspection is off unless asked for.
-    expect(loadRouterEnv({ NODE_ENV: 'production', ROUTER_PRIVATE_KEY: 'k', USERS_JWKS_URL: 'http://users:4001/.well-known/jwks.json' }).introspection).toBe(false);
+    expect(loadRouterEnv({ NODE_ENV: 'production', ROUTER_PRIVATE_KEY: 'k', USERS_JWKS_URL: 'http://users:4001/.well-known/jwks.json', APQ_REDIS_URL: 'redis://cache:6379' }).introspection).toBe(false);
   });
 
   it('answers introspection for admins only', async () => {

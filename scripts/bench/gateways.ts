@@ -33,6 +33,8 @@ export function routerEnv(stack: BenchStack, extra: Record<string, string> = {})
     RATE_LIMIT_PER_USER: '1000000000',
     RATE_LIMIT_AUTH_PER_IP: '1000000000',
     PLAYGROUND: 'false',
+    // Production requires a Redis of their own for persisted queries; another keyspace of the bench's will do.
+    APQ_REDIS_URL: `${stack.redis.url}/1`,
     // Scenario 4 asks for 100 products with variants and stock in one page, above the anonymous default.
     MAX_COST: '50000',
     ...extra,
