@@ -52,20 +52,6 @@ BEGIN
   END LOOP;
 END $$;
 
-CREATE OR REPLACE FUNCTION shopcart_on_create_index() RETURNS event_trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-  cmd record;
-BEGIN
-  FOR cmd IN SELECT objid FROM pg_event_trigger_ddl_commands() WHERE object_type = 'index' LOOP
-    PERFORM shopcart_gin_companions(cmd.objid);
-  END LOOP;
-END $$;
-
-DROP EVENT TRIGGER IF EXISTS shopcart_gin_companions;
-CREATE EVENT TRIGGER shopcart_gin_companions ON ddl_command_end
-  WHEN TAG IN ('CREATE INDEX') EXECUTE FUNCTION shopcart_on_create_index();
-
 -- Indexes created before this ran (a cluster from an earlier version).
 SELECT shopcart_gin_companions(NULL);
 
@@ -114,18 +100,28 @@ BEGIN
   END LOOP;
 END $$;
 
-CREATE OR REPLACE FUNCTION shopcart_on_create_table() RETURNS event_trigger
+-- What FerretDB creates from now on gets both at once: GIN companions for its
+-- indexes, the revision guard for its tables.
+CREATE OR REPLACE FUNCTION shopcart_on_ddl() RETURNS event_trigger
 LANGUAGE plpgsql AS $$
 DECLARE
   cmd record;
 BEGIN
-  FOR cmd IN SELECT objid FROM pg_event_trigger_ddl_commands() WHERE object_type = 'table' LOOP
-    PERFORM shopcart_guard_tables(cmd.objid);
+  FOR cmd IN SELECT objid, object_type FROM pg_event_trigger_ddl_commands() WHERE object_type IN ('index', 'table') LOOP
+    IF cmd.object_type = 'index' THEN
+      PERFORM shopcart_gin_companions(cmd.objid);
+    ELSE
+      PERFORM shopcart_guard_tables(cmd.objid);
+    END IF;
   END LOOP;
 END $$;
 
+DROP EVENT TRIGGER IF EXISTS shopcart_gin_companions;
 DROP EVENT TRIGGER IF EXISTS shopcart_guard_tables;
-CREATE EVENT TRIGGER shopcart_guard_tables ON ddl_command_end
-  WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION shopcart_on_create_table();
+DROP FUNCTION IF EXISTS shopcart_on_create_index();
+DROP FUNCTION IF EXISTS shopcart_on_create_table();
+DROP EVENT TRIGGER IF EXISTS shopcart_on_ddl;
+CREATE EVENT TRIGGER shopcart_on_ddl ON ddl_command_end
+  WHEN TAG IN ('CREATE INDEX', 'CREATE TABLE') EXECUTE FUNCTION shopcart_on_ddl();
 
 SELECT shopcart_guard_tables(NULL);
