@@ -328,11 +328,17 @@ async function startFerretDb(ferretdb: string, options: MongoOptions): Promise<S
     throw new Error(`${(err as Error).message}\n${ferretOutput()}`);
   }
   const stopFerret = stopper(child);
+  // One store, two processes: when either dies the other goes too, so whoever
+  // watches `child` (npm start's supervisor) sees the store die and can start it whole.
+  let stopping = false;
+  postgres.once('exit', () => stopping || child.kill('SIGKILL'));
+  child.once('exit', () => stopping || void stopPostgres());
   return {
     url: `mongodb://127.0.0.1:${port}`,
     port,
     child,
     async stop() {
+      stopping = true;
       await stopFerret();
       await stopPostgres();
     },
