@@ -165,6 +165,26 @@ function settle(budget: number, waiters: Waiter[], total: number, res: RateLimit
   }
 }
 
+/**
+ * A subgraph's own RATE_LIMITED (users' sign-in throttle) reaches the client
+ * as HTTP 429 through its error's extensions, but a header cannot travel
+ * that way: this gives such an answer the Retry-After header the router's
+ * own refusals carry, from the error's retryAfter.
+ */
+export function retryAfterHeaderPlugin(): ApolloServerPlugin<RouterContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.http.status !== 429 || response.http.headers.has('retry-after') || response.body.kind !== 'single') return;
+          const retryAfter = response.body.singleResult.errors?.find((e) => e.extensions?.code === 'RATE_LIMITED')?.extensions?.retryAfter;
+          if (typeof retryAfter === 'number' && Number.isFinite(retryAfter)) response.http.headers.set('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
+        },
+      };
+    },
+  };
+}
+
 export function rateLimited(retryAfterSeconds: number): GraphQLError {
   return new GraphQLError('Too many requests; try again later', {
     extensions: {

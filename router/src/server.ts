@@ -31,7 +31,7 @@ import { createLimits, hideLimitDetails } from './limits.js';
 import { fieldPermissions, nestedFallbackRule, permissions, rootFallbackRule } from './permissions.js';
 import { persistedQueries, registrationPlugin } from './persistedQueries.js';
 import { checkingSessions } from './sessions.js';
-import { rateLimitPlugin } from './rateLimit.js';
+import { rateLimitPlugin, retryAfterHeaderPlugin } from './rateLimit.js';
 import { responseCachePlugin } from './responseCache.js';
 import { createPlayground } from './playground.js';
 import { subgraphReadiness } from './readiness.js';
@@ -119,6 +119,7 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
         { introspectionForAll: env.introspection },
       ),
       registrationPlugin(apqRedis, apq, logger),
+      retryAfterHeaderPlugin(),
       operationMetricsPlugin<RouterContext>(metrics),
       responseCachePlugin(redis, { ttlSeconds: env.RESPONSE_CACHE_TTL_SECONDS }, metrics.registry, logger),
       playground?.plugin ?? ApolloServerPluginLandingPageDisabled(),

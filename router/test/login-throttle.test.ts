@@ -66,6 +66,8 @@ describe('login throttling by client and account', () => {
     // The client's eighth login field in the minute: refused by the router before users is asked.
     const byRouter = await login(platform, ip, target, PASSWORD);
     expect(byRouter.headers.get('retry-after')).not.toBeNull();
+    // The same header on users' own refusal, from its retryAfter.
+    expect(Number(byUsers.headers.get('retry-after'))).toBe(byUsers.errors![0]!.extensions!.retryAfter);
     for (const r of [byUsers, byRouter]) expectRateLimited(r, 900);
     expect(Object.keys(byUsers.errors![0]!.extensions!).sort()).toEqual(Object.keys(byRouter.errors![0]!.extensions!).sort());
   });
