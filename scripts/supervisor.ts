@@ -25,7 +25,7 @@ export interface SupervisorOptions {
   name: string;
   start: () => Promise<Running>;
   log: (line: string) => void;
-  /** Called each time a process is up (the first time too). */
+  /** Called when the first process is up (restarts are logged here). */
   started?: (running: Running) => void;
 }
 
@@ -45,7 +45,6 @@ export async function supervise(options: SupervisorOptions): Promise<Supervised>
 
   const watch = (process: Running) => {
     running = process;
-    options.started?.(process);
     const upSince = Date.now();
     process.child.once('exit', (code, signal) => {
       running = null;
@@ -86,7 +85,9 @@ export async function supervise(options: SupervisorOptions): Promise<Supervised>
     }, wait);
   };
 
-  watch(await options.start());
+  const first = await options.start();
+  options.started?.(first);
+  watch(first);
   return {
     name,
     current: () => running,
