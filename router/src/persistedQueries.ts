@@ -17,7 +17,8 @@ import type { RouterContext } from './context.js';
  * only the storing moves into registrationPlugin, which knows the caller.
  */
 
-const KEY_PREFIX = 'router:apq:';
+// Apollo names a document "apq:<hash>"; the router's keys live under "router:".
+const keyOf = (apolloKey: string) => `router:${apolloKey}`;
 
 /** Apollo's view of the store: lookups only. Registration happens in the plugin below. */
 class PersistedQueryLookup implements KeyValueCache<string> {
@@ -25,7 +26,7 @@ class PersistedQueryLookup implements KeyValueCache<string> {
 
   async get(key: string): Promise<string | undefined> {
     // Apollo asks for "apq:<hash>".
-    return (await this.redis.get(`router:${key}`)) ?? undefined;
+    return (await this.redis.get(keyOf(key))) ?? undefined;
   }
 
   async set(): Promise<void> {
@@ -33,7 +34,7 @@ class PersistedQueryLookup implements KeyValueCache<string> {
   }
 
   async delete(key: string): Promise<boolean> {
-    return (await this.redis.del(`router:${key}`)) > 0;
+    return (await this.redis.del(keyOf(key))) > 0;
   }
 }
 
@@ -48,17 +49,18 @@ export interface PersistedQueryOptions {
  * (the client then sends the full query, which is served), never as a
  * failed request.
  */
-export function persistedQueries(redis: Redis, options: PersistedQueryOptions, logger: Logger) {
+export function persistedQueries(redis: Redis, logger: Logger) {
   const warn = (message: string) => logger.warn({ err: message }, 'persisted query cache unavailable');
   const apolloLogger = { debug: () => {}, info: () => {}, warn, error: warn };
   return {
     cache: new ErrorsAreMissesCache(new PersistedQueryLookup(redis), apolloLogger),
-    ttl: options.ttlSeconds,
   };
 }
 
 // Counts the caller's registrations in the current hour and stores the document only under the quota, in one round trip.
-const REGISTER = `local n = redis.call('INCR', KEYS[1])
+// A document already kept costs nothing (clients behind one address re-register the same ones).
+const REGISTER = `if redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
+local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], 3600) end
 if n > tonumber(ARGV[3]) then return 0 end
 redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
@@ -77,11 +79,11 @@ export function registrationPlugin(redis: Redis, options: PersistedQueryOptions,
         async responseForOperation({ contextValue }) {
           if (Buffer.byteLength(query) > options.maxBytes) return null;
           const client = `router:apq-registrations:${contextValue.clientIp ?? 'unknown'}`;
-          try {
-            await redis.eval(REGISTER, 2, client, KEY_PREFIX + hash, query, String(options.ttlSeconds), String(options.registrationsPerClientPerHour));
-          } catch (err) {
-            logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'persisted query not stored');
-          }
+          // Not awaited: the answer does not depend on it, and a slow Redis must not hold it
+          // up. Later lookups on this connection queue behind the write.
+          redis
+            .eval(REGISTER, 2, client, keyOf(`apq:${hash}`), query, String(options.ttlSeconds), String(options.registrationsPerClientPerHour))
+            .catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'persisted query not stored'));
           return null;
         },
       };

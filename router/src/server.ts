@@ -97,10 +97,10 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
     stopOnTerminationSignals: false,
     validationRules: [...limits.validationRules, noSubscriptionsRule],
     parseOptions: limits.parseOptions,
-    persistedQueries: persistedQueries(apqRedis, apq, logger),
+    persistedQueries: persistedQueries(apqRedis, logger),
     formatError: (formatted) => maskError(namePersistedQueryMismatch(hideLimitDetails(formatted))),
     plugins: [
-      // First: its refusal is the answer, whatever the plugins after it do with no operation.
+      // Answers a document whose operation cannot be chosen before anything else is asked of it.
       operationResolutionPlugin<RouterContext>(),
       rateLimitPlugin(
         redis,

@@ -179,7 +179,8 @@ function validateLevels(levels: readonly StockLevelInput[]): void {
 export async function initializeStock(deps: StockDeps, levels: readonly StockLevelInput[]): Promise<number> {
   validateLevels(levels);
   if (levels.length === 0) return 0;
-  const docs = levels.map((level) => ({ sku: level.sku, available: level.available, holdIds: [], version: 1, publishedVersion: 0, ...MARK_CHANGED }));
+  // Inserted by the driver, past the schema's defaults: _rev too, or the revision guard would not cover the first writes.
+  const docs = levels.map((level) => ({ sku: level.sku, available: level.available, holdIds: [], version: 1, publishedVersion: 0, _rev: 0, ...MARK_CHANGED }));
   let inserted: number;
   let refused = new Set<number>();
   try {

@@ -52,12 +52,13 @@ export async function pingMongo(connection: Connection): Promise<boolean> {
  */
 export function isDuplicateKey(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
-  if ((err as { code?: unknown }).code === 11000) return true;
+  // A bulk write's own code is its first write error's: every one must be a duplicate.
   const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
   if (writeErrors !== undefined) {
     const list = [writeErrors].flat();
-    if (list.length > 0 && list.every(isDuplicateKey)) return true;
+    if (list.length > 0) return list.every(isDuplicateKey);
   }
+  if ((err as { code?: unknown }).code === 11000) return true;
   const message = (err as { message?: unknown }).message;
   return typeof message === 'string' && message.includes('(SQLSTATE 23505)');
 }
@@ -105,7 +106,10 @@ export async function findIn<T>(model: Model<any>, field: string, values: readon
     return limit === undefined ? query : query.limit(limit);
   };
   if (distinct.length === 1 || !(await isFerretDb(model.db))) return find(distinct.length === 1 ? distinct[0] : { $in: distinct });
-  const found = (await Promise.all(distinct.map(find))).flat();
+  // One document can match several values (an array field): each is returned once
+  // (by _id; a projection without _id keeps every answer).
+  const all = (await Promise.all(distinct.map(find))).flat();
+  const found = [...new Map(all.map((doc, i) => [(doc as { _id?: unknown })._id === undefined ? i : String((doc as { _id?: unknown })._id), doc])).values()];
   return limit === undefined ? found : found.slice(0, limit);
 }
 

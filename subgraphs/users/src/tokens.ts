@@ -41,6 +41,8 @@ function hashToken(token: string): string {
 }
 
 const newRefreshToken = () => randomBytes(32).toString('base64url');
+/** What newRefreshToken makes: anything else is refused before any store is asked. */
+const REFRESH_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 /** Idempotent: the winner of a rotation and a refresh in its grace window may both save the successor. */
 async function saveRefreshToken(models: UsersModels, token: string, userId: Types.ObjectId, familyId: string, ttlDays: number): Promise<void> {
@@ -77,6 +79,8 @@ export interface RotationPolicy {
  * the reuse interval.
  */
 export async function rotateRefreshToken(models: UsersModels, token: string, policy: RotationPolicy): Promise<RotationResult> {
+  // Before the successor is stashed: garbage must not cost a Redis write.
+  if (!REFRESH_TOKEN_SHAPE.test(token)) return { ok: false, reuse: false };
   const id = hashToken(token);
   const now = new Date();
   const next = newRefreshToken();
