@@ -61,7 +61,6 @@ function which(binary: string): string | null {
   return null;
 }
 
-
 /**
  * A new folder for one run's stores, removed by the caller. Others may enter
  * it (not list it): PostgreSQL, under the embedded store, runs as its own
@@ -85,11 +84,12 @@ export function findMongoServer(): { kind: 'mongod' | 'ferretdb'; path: string }
   throw new Error('No mongod or ferretdb found: run scripts/install-tools.sh');
 }
 
-export function stopper(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): () => Promise<void> {
+/** Asks a process to stop with `signal`, and kills it if it is still there after `graceMs`. */
+export function stopper(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5_000): () => Promise<void> {
   return () =>
     new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       child.once('exit', () => {
         clearTimeout(timer);
         resolve();
@@ -99,7 +99,7 @@ export function stopper(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM')
 }
 
 /** Forwards a store's output when verbose; keeps its last lines either way, for the error when it fails to start. */
-export function pipeTo(child: ChildProcess, label: string, verbose: boolean): () => string {
+function pipeTo(child: ChildProcess, label: string, verbose: boolean): () => string {
   let tail = '';
   const out = (chunk: Buffer) => {
     if (verbose) process.stderr.write(`[${label}] ${chunk.toString()}`);
@@ -155,7 +155,7 @@ export interface MongoOptions {
   /**
    * False for stores that live as long as one test run: PostgreSQL skips
    * fsync. `npm start` and the benchmarks keep the default, so their
-   * figures are those of a store that survives a power cut.
+   * figures are those of a store whose data survives a power cut.
    */
   durable?: boolean;
   /**
@@ -169,7 +169,7 @@ export interface MongoOptions {
 /**
  * A MongoDB wire-compatible server: mongod where one is installed, else
  * FerretDB v1 in front of a PostgreSQL cluster of its own (see
- * embeddedStore.ts for why PostgreSQL and not SQLite).
+ * startFerretDb below for why PostgreSQL and not SQLite).
  */
 export async function startMongo(options: MongoOptions): Promise<StoreProcess> {
   mkdirSync(options.dir, { recursive: true });

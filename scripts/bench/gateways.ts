@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '../processes.js';
-import { freePort } from '../stack.js';
+import { freePort, stopper } from '../stack.js';
 import type { BenchStack } from './benchStack.js';
 
 /** The gateways compared, each serving the same supergraph of the same running subgraphs. */
@@ -66,18 +66,6 @@ async function waitServing(url: string, child: ChildProcess, label: string, time
   throw new Error(`${label} did not serve ${url} within ${timeoutMs / 1000}s`);
 }
 
-function stopper(child: ChildProcess): () => Promise<void> {
-  return () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
-}
 
 /** Where the stock gateway runs from once compiled: inside node_modules, so its imports resolve as the source's do. */
 const STOCK_GATEWAY_JS = join(REPO_ROOT, 'node_modules', '.cache', 'shopcart-bench', 'stockGateway.mjs');
@@ -118,7 +106,8 @@ export async function startGateway(kind: GatewayKind, stack: BenchStack, log: (l
     child = spawnProcess(bin, ['supergraph', stack.supergraphPath, '--port', String(port), '--host', '127.0.0.1', '--config-path', 'scripts/bench/hiveGateway.config.ts'], env, log, kind);
   }
   const url = `http://127.0.0.1:${port}/graphql`;
-  const stop = stopper(child);
+  // Gateways drain in-flight requests first: ten seconds before they are killed.
+  const stop = stopper(child, 'SIGTERM', 10_000);
   try {
     await waitServing(url, child, kind);
   } catch (err) {

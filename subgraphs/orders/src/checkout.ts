@@ -5,8 +5,6 @@ import type { OrdersDeps } from './deps.js';
 import {
   checkoutRecordId,
   claimCheckout,
-  orderOfRunningClaim,
-  RETRY_PATIENCE_MS,
   finishCheckout,
   fingerprintOf,
   forgetCheckout,
@@ -70,9 +68,7 @@ export async function checkout(deps: OrdersDeps, customerId: string, input: Chec
   });
   const recordId = checkoutRecordId(customerId, key);
   const lockKey = `checkout:${recordId}`;
-  const retry = deps.locks.busy(lockKey);
-  // Calls with one key queue here, so within a process the second simply finds the first's result.
-  const queued = deps.locks.run(lockKey, async (): Promise<CheckoutResult> => {
+  const attempt = async (): Promise<CheckoutResult> => {
     const claim = await claimCheckout(deps, recordId, customerId, fingerprint);
     if (claim.kind === 'reused') {
       count('key_reused');
@@ -95,18 +91,12 @@ export async function checkout(deps: OrdersDeps, customerId: string, input: Chec
     } finally {
       deps.active.delete(orderId);
     }
-  });
-  if (!retry) return queued;
-  // A retry behind a call that is taking long: its order, once it has one (RETRY_PATIENCE_MS).
-  const patience = new Promise<null>((resolve) => setTimeout(resolve, RETRY_PATIENCE_MS, null).unref());
-  const settled = await Promise.race([queued.then((result) => ({ result })), patience]);
-  if (settled) return settled.result;
-  const order = await orderOfRunningClaim(deps, recordId, fingerprint);
-  if (!order) return queued;
-  // The queued call still runs later and finds the key decided: nothing to wait for.
-  queued.catch(() => undefined);
-  count('replayed');
-  return resultOf(order);
+  };
+  // A retry while this process runs a call with the key does not queue behind that whole
+  // checkout: it meets the call's claim as a call on another replica would, and answers
+  // with its order once it has one (claimCheckout, RETRY_PATIENCE_MS).
+  if (deps.locks.busy(lockKey)) return attempt();
+  return deps.locks.run(lockKey, attempt);
 }
 
 /** The answer for an order, on the first call and on every replay of its key. */

@@ -31,7 +31,7 @@ const MAX_WAIT_MS = 20_000;
  * together with an ordinary checkout get its final answer, short enough that
  * a client retrying a slow checkout is not held for another full deadline.
  */
-export const RETRY_PATIENCE_MS = 2_000;
+const RETRY_PATIENCE_MS = 2_000;
 
 export const checkoutRecordId = (customerId: string, key: string): string => createHash('sha256').update(`${customerId}\u0000${key}`).digest('hex');
 
@@ -48,8 +48,8 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Claims the key for this call, or answers with what an earlier call with
- * the key decided. Callers hold the in-process lock of the record id, so
- * only calls on other replicas ever wait here.
+ * the key decided. The first call in a process holds its in-process lock;
+ * a retry meanwhile, or a call on another replica, waits here.
  */
 export async function claimCheckout(deps: OrdersDeps, recordId: string, customerId: string, fingerprint: string): Promise<Claim> {
   const { Checkout } = deps.models;
@@ -90,13 +90,6 @@ export async function claimCheckout(deps: OrdersDeps, recordId: string, customer
     }
     await recoverAbandonedCheckout(deps, existing);
   }
-}
-
-/** The order made by the call holding this key, if it has made one yet (RETRY_PATIENCE_MS). */
-export async function orderOfRunningClaim(deps: OrdersDeps, recordId: string, fingerprint: string): Promise<OrderRecord | null> {
-  const existing = await deps.models.Checkout.findById(recordId).lean<CheckoutRecord>();
-  if (!existing || existing.fingerprint !== fingerprint) return null;
-  return findOrder(deps.models, String(existing.orderId));
 }
 
 /** The attempt is over and its order exists: later calls with the key get that order. */

@@ -13,7 +13,6 @@ export interface OrderStore {
   recoverAfterMs: number;
 }
 
-/** Every write to an order document goes through here (see kit/locks.ts for why). */
 /**
  * Every write to an order goes through here: queued behind this process's
  * other writes to it, and run again (reading the order anew) when the
