@@ -16,6 +16,7 @@ export interface RateLimitOptions {
  * Root fields that take a password or create an account: their budget is
  * stricter and counts each occurrence, so aliases cannot batch guesses. They
  * are recognised by field, never by the operation name the client picks.
+ * A mutation taking a password that is missing here fails root-field-lists.test.ts.
  */
 export const AUTH_ROOT_FIELDS = new Set(['login', 'register']);
 

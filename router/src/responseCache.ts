@@ -5,7 +5,11 @@ import { Kind, type OperationDefinitionNode } from 'graphql';
 import { Counter, type Registry } from 'prom-client';
 import type { RouterContext } from './context.js';
 
-/** Public catalog reads: the same answer for every anonymous caller. Nothing of a cart, user or order. */
+/**
+ * Public catalog reads: the same answer for every anonymous caller. Nothing of a cart, user or order.
+ * This list and the next are checked against the supergraph (router/test/root-field-lists.test.ts):
+ * a root field sorted into neither fails the suite.
+ */
 export const CACHEABLE_ROOT_FIELDS = new Set(['product', 'products', 'categories', 'category', '__typename']);
 
 /** Catalog and stock writes. Each one, once it succeeds, makes every cached answer a miss on every replica. */
