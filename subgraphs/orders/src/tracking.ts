@@ -5,7 +5,7 @@ import { changeStatus, findOrder } from './orders.js';
 import { runTasks } from './settlement.js';
 
 /**
- * The tracking state machine (ARCHITECTURE.md): CONFIRMED -> PACKED ->
+ * The tracking state machine (the orders README): CONFIRMED -> PACKED ->
  * SHIPPED -> OUT_FOR_DELIVERY -> DELIVERED; CANCELLED before SHIPPED;
  * REFUNDED after payment. PENDING_PAYMENT and PAYMENT_FAILED belong to
  * checkout: nobody moves them by hand.
