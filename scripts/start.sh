@@ -6,4 +6,4 @@ export APOLLO_TELEMETRY_DISABLED=true TURBO_TELEMETRY_DISABLED=1
 
 bash scripts/ensure-deps.sh
 bash scripts/install-tools.sh
-exec node --import tsx scripts/dev.ts
+exec node --import tsx scripts/stack/dev.ts

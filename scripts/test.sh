@@ -17,7 +17,7 @@ node -e '
   const r = JSON.parse(require("fs").readFileSync(".data/test-results.json", "utf8"));
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 ' || true
-# The stores' teardown explains every query shape the services sent (scripts/queryPlans.ts);
+# The stores' teardown explains every query shape the services sent (scripts/testing/queryPlans.ts);
 # vitest only logs a teardown's error, so its verdict decides here.
 if [ -f .data/query-plans.txt ]; then
   tail -n 1 .data/query-plans.txt

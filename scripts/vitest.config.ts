@@ -13,8 +13,8 @@ export default defineConfig({
   resolve: { alias: { graphql: 'graphql/index.js' } },
   test: {
     // One set of stores (Redis, MongoDB-compatible) for the whole run, on free ports.
-    globalSetup: [fileURLToPath(new URL('./test-stores.ts', import.meta.url))],
-    include: ['schema/test/**/*.test.ts', 'subgraphs/*/test/**/*.test.ts', 'router/test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
+    globalSetup: [fileURLToPath(new URL('./testing/test-stores.ts', import.meta.url))],
+    include: ['schema/test/**/*.test.ts', 'subgraphs/*/test/**/*.test.ts', 'router/test/**/*.test.ts', 'scripts/*/test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Two cores: files run two at a time, each against its own databases.

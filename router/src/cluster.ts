@@ -42,15 +42,6 @@ if (cluster.isPrimary && env.ROUTER_WORKERS > 1) {
 } else {
   // Loaded only in workers: the primary only hands out connections, and stays small.
   const { createRouter } = await import('./server.js');
-  await runService({
-    name: 'router',
-    logger,
-    port: env.PORT,
-    host: env.HOST,
-    // Workers share this port as they share PORT: a scrape reads the one worker it reaches.
-    metricsHost: env.METRICS_HOST,
-    metricsPort: env.METRICS_PORT,
-    graceMs: env.SHUTDOWN_GRACE_MS,
-    start: () => createRouter(env, logger),
-  });
+  // Workers share the metrics port as they share PORT: a scrape reads the one worker it reaches.
+  await runService({ name: 'router', logger, env, start: () => createRouter(env, logger) });
 }

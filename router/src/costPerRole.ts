@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { MAX_PAGE_SIZE } from '@shopcart/kit';
 import {
   GraphQLError,
   GraphQLInt,
@@ -23,7 +24,6 @@ export interface CostLimits {
 }
 
 const PAGE_ARGUMENTS = new Set(['first', 'last']);
-const MAX_PAGE_SIZE = 100;
 
 /**
  * graphql-armor's cost limit, chosen per caller: admins may run heavier

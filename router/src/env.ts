@@ -1,8 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { baseEnvSchema, loadEnv, pemString } from '@shopcart/kit';
+import { baseEnvSchema, booleanFlag, loadEnv, pemString } from '@shopcart/kit';
 import { z } from 'zod';
-
-const booleanFlag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const routerEnvSchema = baseEnvSchema
   .extend({

@@ -1,7 +1,7 @@
 import { isFerretDb } from '@shopcart/kit';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startPlatform, type Platform } from '../../scripts/harness.js';
+import { startPlatform, type Platform } from '@shopcart/testing';
 
 /**
  * N+1 guard: a catalog page touching three subgraphs must cost the same

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { postGraphQL, startPlatform, type Platform } from '../../scripts/harness.js';
+import { postGraphQL, startPlatform, type Platform } from '@shopcart/testing';
 import { createEntityCache } from '../src/entityCache.js';
 import { Registry } from 'prom-client';
 import { metricValue } from './support/resilience.js';

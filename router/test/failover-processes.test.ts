@@ -1,8 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SUBGRAPHS } from '../../schema/subgraphs.js';
-import { startProcessStack, type ProcessStack } from '../../scripts/process-stack.js';
-import { spawnService, waitReady } from '../../scripts/processes.js';
-import { freePort } from '../../scripts/stack.js';
+import { startProcessStack, spawnService, waitReady, freePort, type ProcessStack } from '@shopcart/testing';
 import { UNAVAILABLE_MESSAGE } from '../src/dataSource.js';
 import { CATALOG_PAGE, metricValue, nullAt, startFlakySubgraph, timedGql, type TimedResponse } from './support/resilience.js';
 

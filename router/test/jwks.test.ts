@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, importPKCS8 } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startPlatform, type Platform } from '../../scripts/harness.js';
+import { startPlatform, type Platform } from '@shopcart/testing';
 import { loadRouterEnv } from '../src/env.js';
 
 let platform: Platform;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startPlatform, type GqlResponse, type Platform } from '../../scripts/harness.js';
+import { startPlatform, type GqlResponse, type Platform } from '@shopcart/testing';
 
 const PASSWORD = 'correct horse battery';
 const ADMIN = { email: 'admin@shopcart.dev', password: 'shopcart-admin' };

@@ -1,10 +1,7 @@
 import { networkInterfaces } from 'node:os';
 import { MAX_OPERATION_NAMES } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startPlatform, type Platform } from '../../scripts/harness.js';
-import { generateKeys } from '../../scripts/keys.js';
-import { spawnService, stopService, type ServiceProcess } from '../../scripts/processes.js';
-import { freePort } from '../../scripts/stack.js';
+import { startPlatform, generateKeys, spawnService, stopService, freePort, type Platform, type ServiceProcess } from '@shopcart/testing';
 
 /**
  * /metrics is for the operator's scraper only: never on a public port, and

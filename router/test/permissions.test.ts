@@ -15,7 +15,7 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiSchemaOf, readPending } from '../../schema/contract.js';
-import { startPlatform, type Platform } from '../../scripts/harness.js';
+import { startPlatform, type Platform } from '@shopcart/testing';
 import { permissions } from '../src/permissions.js';
 
 type Access = 'public' | 'signedIn' | 'admin';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { connectRedis, createLogger, waitForRedis } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startPlatform, type Platform } from '../../scripts/harness.js';
+import { startPlatform, type Platform } from '@shopcart/testing';
 import { startReplicas, type Replica } from './support/routers.js';
 import { timedGql } from './support/resilience.js';
 

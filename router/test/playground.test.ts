@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { listen, type Runnable } from '@shopcart/kit';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startPlatform, type Platform } from '../../scripts/harness.js';
+import { startPlatform, type Platform } from '@shopcart/testing';
 import { loadRouterEnv } from '../src/env.js';
 import { createRouter } from '../src/server.js';
 import { launchChromium } from './browser.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startPlatform, type Platform } from '../../scripts/harness.js';
+import { startPlatform, type Platform } from '@shopcart/testing';
 import { loadRouterEnv } from '../src/env.js';
 import { timedGql } from './support/resilience.js';
 import { startReplicas, type Replica } from './support/routers.js';

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../scripts/stack.js';
-import { startPlatform, type Platform } from '../../scripts/harness.js';
+import { freePort, startPlatform, type Platform } from '@shopcart/testing';
 import { startReplicas } from './support/routers.js';
 import { metricValue, timedGql, type TimedResponse } from './support/resilience.js';
 

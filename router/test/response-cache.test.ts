@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { postGraphQL, startPlatform, type Platform } from '../../scripts/harness.js';
+import { postGraphQL, startPlatform, type Platform } from '@shopcart/testing';
 import { startReplicas, type Replica } from './support/routers.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startPlatform, type Platform } from '../../scripts/harness.js';
+import { startPlatform, type Platform } from '@shopcart/testing';
 
 const REFRESH = `mutation ($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken userErrors { code } } }`;
 const stores = () => ({ mongoUrl: inject('mongoUrl'), redisUrl: inject('redisUrl') });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startPlatform, type Platform } from '../../scripts/harness.js';
+import { startPlatform, type Platform } from '@shopcart/testing';
 import { UNAVAILABLE_MESSAGE } from '../src/dataSource.js';
 import { loadRouterEnv } from '../src/env.js';
 import { CATALOG_PAGE, median, metricValue, startFlakySubgraph, timedGql, type FlakySubgraph } from './support/resilience.js';

@@ -2,8 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { REPO_ROOT } from '../processes.js';
-import { freePort, stopper } from '../stack.js';
+import { REPO_ROOT, freePort, stopper } from '@shopcart/stack';
 import type { BenchStack } from './benchStack.js';
 
 /** The gateways compared, each serving the same supergraph of the same running subgraphs. */
@@ -25,16 +24,12 @@ export interface Gateway {
 /** The router as it deploys, with rate limits raised so the load itself is not refused (they are still evaluated on every request). */
 export function routerEnv(stack: BenchStack, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    ...stack.commonEnv,
+    ...stack.routerEnv,
     SUPERGRAPH_PATH: stack.supergraphPath,
-    ROUTER_PRIVATE_KEY: stack.keys.routerPrivate,
-    ACCESS_TOKEN_PUBLIC_KEY: stack.keys.accessPublic,
     RATE_LIMIT_PER_IP: '1000000000',
     RATE_LIMIT_PER_USER: '1000000000',
     RATE_LIMIT_AUTH_PER_IP: '1000000000',
     PLAYGROUND: 'false',
-    // Production requires a Redis of their own for persisted queries; another keyspace of the bench's will do.
-    APQ_REDIS_URL: `${stack.redis.url}/1`,
     // Scenario 4 asks for 100 products with variants and stock in one page, above the anonymous default.
     MAX_COST: '50000',
     ...extra,

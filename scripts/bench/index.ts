@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,19 +12,27 @@ import { loadFixtures, type BenchContext, type ScenarioResult } from './benchCon
 import { catalogPage, commandsPerRequest, gatewayOverhead, memory, repeatedPage } from './catalogScenarios.js';
 import { cartLines, checkouts } from './journeyScenarios.js';
 import { embeddedStore } from './storeScenarios.js';
+import { searchWithFacets } from './searchScenario.js';
+import { catalogPageLoad } from './catalogLoadScenario.js';
+import { degradedCatalog } from './degradedScenario.js';
+import { hotSkuCheckouts } from './hotSkuScenario.js';
 
 /**
  * `npm run bench`: starts its own stack on free ports (stores, seeded
  * catalog, every subgraph, our router and the baseline gateways as separate
  * processes), measures every scenario side by side, tears it all down, and
- * writes scripts/bench/RESULTS.md and results.json. A run with any error
- * response is reported as failed and exits non-zero.
+ * writes scripts/bench/RESULTS.md and results.json (or into `--out`).
+ * Scenarios 8 to 12 each run on a stack of their own after the others; 9 to
+ * 12 only when asked for. A run with any error response is reported as
+ * failed and exits non-zero.
  */
 const { values } = parseArgs({
   options: {
-    size: { type: 'string', default: '2000' },
+    // Scenarios 1-7 and 10: 2,000 products; 9: 100,000; 11: 200.
+    size: { type: 'string' },
     runs: { type: 'string', default: '3' },
-    duration: { type: 'string', default: '10' },
+    // Scenarios 1-7: 10 s per run; 10: 15 s.
+    duration: { type: 'string' },
     warmup: { type: 'string', default: '3' },
     vus: { type: 'string', default: '16' },
     'cart-rate': { type: 'string', default: '500' },
@@ -42,11 +50,26 @@ const { values } = parseArgs({
     'store-sizes': { type: 'string', default: '2000,100000' },
     'idle-seconds': { type: 'string', default: '60' },
     'settle-seconds': { type: 'string', default: '90' },
+    /** Scenario 9: searches per target and round (default 300); 11: requests per phase (default 100). */
+    requests: { type: 'string' },
+    /** Scenario 9: alternating rounds. */
+    rounds: { type: 'string', default: '3' },
+    /** Scenario 10: the name this run is kept under in catalog-page-runs.json, beside earlier runs. */
+    label: { type: 'string', default: 'run' },
+    /** Scenario 11: the router's SUBGRAPH_TIMEOUT_MS. */
+    'timeout-ms': { type: 'string', default: '5000' },
+    /** Scenario 12: checkouts per measurement, and the SKUs spread checkouts buy from. */
+    checkouts: { type: 'string', default: '150' },
+    skus: { type: 'string', default: '200' },
   },
 });
 
+/** An option given as a number, or the scenario's own default. */
+const numberOr = (value: string | undefined, fallback: number): number => (value === undefined ? fallback : Number(value));
+const MAIN_STACK = ['1', '2', '3', '4', '5', '6', '7'];
+
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-const wanted = new Set(values.scenarios.split(',').map((s) => s.trim()));
+const wanted = new Set(values.scenarios.split(',').map((s) => s.trim()).filter(Boolean));
 const routerEnv = Object.fromEntries(values['router-env'].split(',').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)] as [string, string]));
 const kinds = values.gateways.split(',').map((s) => s.trim()) as GatewayKind[];
 
@@ -65,16 +88,10 @@ function logResult(result: ScenarioResult): void {
   if (!result.available) log(`  ${result.note}`);
 }
 
-async function main(): Promise<number> {
-  const startedAt = new Date().toISOString();
-  const loadBefore = loadavg();
-  log(`load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
-  buildGateways(log);
-  if ([...wanted].some((id) => id !== '8')) await mainStackScenarios(startedAt, loadBefore);
-  if (wanted.has('8')) {
-    // After the main stack is gone: its idle CPU must not count as the embedded store's.
-    log('scenario 8');
-    const result = await embeddedStore({
+/** Scenarios on stacks of their own, run after the main stack is gone: its idle CPU must not count as theirs. */
+const SEPARATE: Record<string, () => Promise<ScenarioResult>> = {
+  '8': () =>
+    embeddedStore({
       sizes: values['store-sizes'].split(',').map(Number),
       idleSeconds: Number(values['idle-seconds']),
       settleSeconds: Number(values['settle-seconds']),
@@ -82,8 +99,48 @@ async function main(): Promise<number> {
       routerEnv,
       log,
       verbose: values.verbose,
-    }).catch((err: unknown): ScenarioResult => ({ title: '8. (failed)', available: false, note: `failed: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`, figures: {}, checks: [], failed: true }));
+    }),
+  '9': () => searchWithFacets({ size: numberOr(values.size, 100_000), requests: numberOr(values.requests, 300), rounds: Number(values.rounds), log, verbose: values.verbose }),
+  '10': () =>
+    catalogPageLoad({
+      size: numberOr(values.size, 2_000),
+      concurrency: Number(values.vus),
+      seconds: numberOr(values.duration, 15),
+      label: values.label,
+      history: join(values.out, 'catalog-page-runs.json'),
+      log,
+      verbose: values.verbose,
+    }),
+  // FerretDB reads whole collections, so larger catalogs mostly measure the store.
+  '11': () => degradedCatalog({ size: numberOr(values.size, 200), requests: numberOr(values.requests, 100), timeoutMs: Number(values['timeout-ms']), log }),
+  '12': () => hotSkuCheckouts({ runs: Number(values.runs), checkouts: Number(values.checkouts), concurrency: Number(values.vus), skus: Number(values.skus), log }),
+};
+
+const failedScenario =
+  (id: string) =>
+  (err: unknown): ScenarioResult => ({ title: `${id}. (failed)`, available: false, note: `failed: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`, figures: {}, checks: [], failed: true });
+
+async function main(): Promise<number> {
+  const unknown = [...wanted].filter((id) => !MAIN_STACK.includes(id) && !(id in SEPARATE));
+  if (unknown.length > 0) throw new Error(`no scenario ${unknown.join(', ')}: scenarios are ${[...MAIN_STACK, ...Object.keys(SEPARATE)].join(', ')}`);
+  mkdirSync(values.out, { recursive: true });
+  const startedAt = new Date().toISOString();
+  const loadBefore = loadavg();
+  log(`load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
+  const onMainStack = MAIN_STACK.some((id) => wanted.has(id));
+  // The main stack and scenario 8 run the services compiled, as they deploy; 9 to 12 run the sources.
+  if (onMainStack || wanted.has('8')) buildGateways(log);
+  if (onMainStack) await mainStackScenarios(startedAt, loadBefore);
+  for (const [id, scenario] of Object.entries(SEPARATE)) {
+    if (!wanted.has(id)) continue;
+    log(`scenario ${id}`);
+    // Ctrl-C ends the process, and with it every store and service the scenario started (@shopcart/stack).
+    const interrupted = () => process.exit(130);
+    process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+    const result = await scenario().catch(failedScenario(id));
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
     scenarios.push(result);
+    write(startedAt, loadBefore);
     logResult(result);
   }
   const report = write(startedAt, loadBefore);
@@ -95,7 +152,7 @@ async function mainStackScenarios(startedAt: string, loadBefore: number[]): Prom
   const k6 = ensureK6(log);
   const k6Version = execFileSync(k6, ['version']).toString().split(' ')[1] ?? 'unknown';
   const workDir = mkdtempSync(join(tmpdir(), 'shopcart-bench-k6-'));
-  const stack = await startBenchStack({ size: Number(values.size), log, verbose: values.verbose });
+  const stack = await startBenchStack({ size: numberOr(values.size, 2_000), log, verbose: values.verbose });
   const gateways: Partial<Record<GatewayKind, Gateway>> = {};
   const tearDown = async () => {
     for (const gateway of Object.values(gateways)) await gateway.stop();
@@ -111,13 +168,13 @@ async function mainStackScenarios(startedAt: string, loadBefore: number[]): Prom
       log(`${kind} gateway at ${gateways[kind].url}`);
     }
     // Any gateway serves the same supergraph, so a baseline measured on its own can load them too.
-    const fixtures = await loadFixtures((gateways.ours ?? gateways[kinds[0]])!.url);
+    const fixtures = await loadFixtures((gateways.ours ?? Object.values(gateways)[0])!.url);
     const ctx: BenchContext = {
       stack,
       gateways,
       compare: { k6, workDir, runs: Number(values.runs), warmupSeconds: Number(values.warmup), log },
       vus: Number(values.vus),
-      durationSeconds: Number(values.duration),
+      durationSeconds: numberOr(values.duration, 10),
       cartRate: Number(values['cart-rate']),
       fixtures,
       log,
@@ -127,14 +184,7 @@ async function mainStackScenarios(startedAt: string, loadBefore: number[]): Prom
       if (!wanted.has(id)) return undefined;
       log(`scenario ${id}`);
       // One scenario's failure is reported as such; the others still run.
-      const result = await f().catch((err: unknown): ScenarioResult => ({
-        title: `${id}. (failed)`,
-        available: false,
-        note: `failed: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`,
-        figures: {},
-        checks: [],
-        failed: true,
-      }));
+      const result = await f().catch(failedScenario(id));
       scenarios.push(result);
       // Written after every scenario, so an interrupted run keeps what it measured.
       write(startedAt, loadBefore);
@@ -162,7 +212,7 @@ function buildReport(startedAt: string, loadBefore: number[], seeded: { products
       catalogProducts: seeded.products,
       catalogVariants: seeded.variants,
       runs: ctx?.compare.runs ?? Number(values.runs),
-      durationSeconds: ctx?.durationSeconds ?? Number(values.duration),
+      durationSeconds: ctx?.durationSeconds ?? numberOr(values.duration, 10),
       warmupSeconds: ctx?.compare.warmupSeconds ?? Number(values.warmup),
       vus: ctx?.vus ?? Number(values.vus),
       cartRate: ctx?.cartRate ?? Number(values['cart-rate']),

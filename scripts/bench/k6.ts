@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { toolsDir } from '../stack.js';
+import { toolsDir } from '@shopcart/stack';
 
 /** The load generator: k6, built from the Go module proxy into the tools folder on first use. */
 export const K6_MODULE = 'go.k6.io/k6@latest';

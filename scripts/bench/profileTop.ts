@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { REPO_ROOT } from '../processes.js';
+import { REPO_ROOT } from '@shopcart/stack';
 
 /**
  * The heaviest frames of V8 CPU profiles (node --cpu-prof), by self time as

@@ -204,14 +204,14 @@ async function measureSize(size: number, options: StoreOptions, measureLoad: boo
     const orderIds = results.filter((r) => r.status === 'CONFIRMED').map((r) => r.orderId!);
     // Holds are released or committed by the checkouts themselves; allow the last commits a moment.
     await pause(1_000);
-    const level = await stockOf(stack.mongo.url, hot);
+    const level = await stockOf(stack.mongoUrl, hot);
     const flash = {
       confirmed: results.filter((r) => r.status === 'CONFIRMED').length,
       outOfStock: results.filter((r) => r.code === 'OUT_OF_STOCK').length,
       other,
       available: level.available,
       holds: level.holds,
-      captured: await capturedPayments(stack.mongo.url, orderIds),
+      captured: await capturedPayments(stack.mongoUrl, orderIds),
     };
     log(`  flash sale: ${JSON.stringify(flash)}`);
     return { idle, checkoutMedianMs, checkoutRunsMs: runs, throughput, flash };

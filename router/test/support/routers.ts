@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { serve, type Platform } from '../../../scripts/harness.js';
+import { serve, type Platform } from '@shopcart/testing';
 import { loadRouterEnv } from '../../src/env.js';
 import { createRouter, type RouterService } from '../../src/server.js';
 

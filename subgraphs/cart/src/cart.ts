@@ -1,40 +1,24 @@
-import { DomainError, forbidden, type Viewer, toMoney, type Money } from '@shopcart/kit';
-import type { Counter } from 'prom-client';
-import type { Catalog, VariantFacts } from './catalog.js';
+import { DomainError, forbidden, type Viewer, toMoney, type CheckoutLine, type Money } from '@shopcart/kit';
+import type { VariantFacts } from './catalog.js';
+import type { CartDeps } from './deps.js';
 import type { CartLoaders } from './loaders.js';
-import {
-  isCartId,
-  MAX_LINE_QUANTITY,
-  newGuestCartId,
-  newLineId,
-  userCartId,
-  type CartLineRecord,
-  type CartRecord,
-  type CartStore,
-  type MergeFact,
-} from './store.js';
-
-export interface CartDeps {
-  store: CartStore;
-  catalog: Catalog;
-  /** Shown for an empty cart, whose lines name no currency. */
-  currency: string;
-  changes: Counter<'operation' | 'outcome'>;
-}
+import { isCartId, MAX_LINE_QUANTITY, newGuestCartId, newLineId, userCartId, type CartLineRecord, type CartRecord, type MergeFact } from './store.js';
 
 /** The most lines one call may carry; a cart holds at most MAX_CART_LINES. */
 export const MAX_LINES_PER_CALL = 50;
 
-const notFound = () => new DomainError('CART_NOT_FOUND', 'No cart with this id (guest carts expire 30 days after their last change)', ['cartId']);
+const days = (count: number) => `${count} ${count === 1 ? 'day' : 'days'}`;
+const notFound = (deps: CartDeps) =>
+  new DomainError('CART_NOT_FOUND', `No cart with this id (guest carts expire ${days(deps.guestCartTtlDays)} after their last change)`, ['cartId']);
 
 /**
  * Which cart a change applies to. No id: the caller's own cart (a signed-in
  * user's stable one, created on first use) or, for an anonymous caller, a new
  * guest cart. Ownership itself is checked inside the change script.
  */
-function target(viewer: Viewer, cartId: string | null | undefined): { cartId: string; create: boolean } {
+function target(deps: CartDeps, viewer: Viewer, cartId: string | null | undefined): { cartId: string; create: boolean } {
   if (cartId != null) {
-    if (!isCartId(cartId)) throw notFound();
+    if (!isCartId(cartId)) throw notFound(deps);
     return { cartId, create: false };
   }
   return viewer.userId ? { cartId: userCartId(viewer.userId), create: true } : { cartId: newGuestCartId(), create: true };
@@ -73,7 +57,7 @@ export async function addLines(
   return counted(deps, 'add', async () => {
     checkCount(lines.length, 'lines');
     lines.forEach((line, index) => checkQuantity(line.quantity, 1, ['lines', String(index), 'quantity']));
-    const where = target(viewer, cartId);
+    const where = target(deps, viewer, cartId);
     const facts = await loaders.variant.loadMany(lines.map((line) => line.variantId));
     const known = facts.map((fact, index) => {
       if (fact instanceof Error) throw fact;
@@ -112,9 +96,9 @@ export async function addLines(
 
 /** Reads a cart for a change: it must exist and be the caller's (or a guest cart). */
 async function cartForChange(deps: CartDeps, viewer: Viewer, cartId: string | null | undefined): Promise<CartRecord> {
-  const { cartId: id } = target(viewer, cartId);
+  const { cartId: id } = target(deps, viewer, cartId);
   const cart = await deps.store.get(id);
-  if (!cart) throw notFound();
+  if (!cart) throw notFound(deps);
   if (cart.ownerId && cart.ownerId !== viewer.userId) throw new DomainError('FORBIDDEN', 'This cart belongs to another customer', ['cartId']);
   return cart;
 }
@@ -226,15 +210,8 @@ export async function mergeGuestCart(deps: CartDeps, loaders: CartLoaders, guest
   return merged;
 }
 
-export interface CheckoutLineView {
-  id: string;
-  variantId: string;
-  sku: string;
-  title: string;
-  quantity: number;
-  unitPrice: Money;
+export interface CheckoutLineView extends CheckoutLine {
   lineTotal: Money;
-  purchasable: boolean;
 }
 
 /**

@@ -1,5 +1,6 @@
-import { graphqlError, ServiceCallError, type Logger, type ServiceClient, parseMinorUnits } from '@shopcart/kit';
+import { parseMinorUnits } from '@shopcart/kit';
 import type { CatalogCache } from './catalogCache.js';
+import type { CatalogClients } from './clients.js';
 
 /** What the cart needs to know about a variant that is on sale now. */
 export interface VariantFacts {
@@ -14,9 +15,9 @@ export interface VariantFacts {
 /**
  * The cart owns no catalog data: prices and sellability come from products
  * (its entity resolver, as a service, sees every status), stock from
- * inventory's internal stockLevels. Each method is at most one round trip
- * for any number of ids (none when the catalog cache knows them all); the
- * per-request loaders call them.
+ * inventory's internal stockLevels (clients.ts). Each method is at most one
+ * round trip for any number of ids (none when the catalog cache knows them
+ * all); the per-request loaders call them.
  */
 export interface Catalog {
   /**
@@ -28,31 +29,11 @@ export interface Catalog {
   stock(skus: readonly string[], requestId?: string): Promise<number[]>;
 }
 
-const VARIANTS = `query CartVariants($representations: [_Any!]!) {
-  _entities(representations: $representations) {
-    ... on ProductVariant { id sku title price { amount currencyCode } product { id title status revision } }
-  }
-}`;
-
-const LEVELS = 'query CartStock($skus: [String!]!) { stockLevels(skus: $skus) { sku available version } }';
-
-interface VariantEntity {
-  id: string;
-  sku: string;
-  title: string;
-  price: { amount: string; currencyCode: string };
-  product: { id: string; title: string; status: string; revision: number };
-}
-
 /** Products always answers two-decimal amounts; anything else is a broken answer, not a price. */
 function minorOf(amount: string): number {
   const minor = parseMinorUnits(amount);
   if (minor === null) throw new Error(`products answered a price that is not an amount: ${amount}`);
   return minor;
-}
-
-function unavailable(): never {
-  throw graphqlError('SERVICE_UNAVAILABLE', 'The catalog is unavailable right now; try again shortly');
 }
 
 /** Fills the gaps in `known` (undefined) with one call for all of them. */
@@ -64,33 +45,15 @@ async function fillMisses<T>(keys: readonly string[], known: Array<T | undefined
   return known.map((value) => (value === undefined ? fetched[next++]! : value));
 }
 
-export function createCatalog(options: { products: ServiceClient | null; inventory: ServiceClient | null; logger: Logger; cache?: CatalogCache | null }): Catalog {
-  const { products, inventory, logger } = options;
+export function createCatalog(options: { clients: CatalogClients; cache?: CatalogCache | null }): Catalog {
+  const { clients } = options;
   const cache = options.cache ?? null;
-  // A service error (not a transport failure) is still "cannot tell", never "sold out".
-  async function call<T>(client: ServiceClient | null, query: string, variables: Record<string, unknown>, requestId?: string): Promise<T> {
-    if (!client) {
-      logger.error('no service key (SERVICE_PRIVATE_KEY): the cart cannot reach products or inventory');
-      unavailable();
-    }
-    try {
-      return await client.request<T>(query, variables, { requestId });
-    } catch (err) {
-      if (err instanceof ServiceCallError) unavailable();
-      throw err;
-    }
-  }
 
   async function fetchVariants(ids: readonly string[], requestId?: string): Promise<Array<VariantFacts | null>> {
     const since = cache?.fetchStarted() ?? 0;
-    const { _entities } = await call<{ _entities: Array<VariantEntity | null> }>(
-      products,
-      VARIANTS,
-      { representations: ids.map((id) => ({ __typename: 'ProductVariant', id })) },
-      requestId,
-    );
+    const entities = await clients.variants(ids, requestId);
     // Services see every status; only ACTIVE products are on sale (and only those are cached).
-    return _entities.map((entity) => {
+    return entities.map((entity) => {
       if (entity?.product.status !== 'ACTIVE') return null;
       const facts: VariantFacts = {
         id: entity.id,
@@ -106,7 +69,7 @@ export function createCatalog(options: { products: ServiceClient | null; invento
 
   async function fetchStock(skus: readonly string[], requestId?: string): Promise<number[]> {
     const since = cache?.fetchStarted() ?? 0;
-    const { stockLevels } = await call<{ stockLevels: Array<{ sku: string; available: number; version: number }> }>(inventory, LEVELS, { skus: [...skus] }, requestId);
+    const stockLevels = await clients.stockLevels(skus, requestId);
     const bySku = new Map(stockLevels.map((level) => [level.sku, level]));
     return skus.map((sku) => {
       const level = bySku.get(sku);

@@ -1,5 +1,5 @@
 import type { BaseSubgraphContext } from '@shopcart/kit';
-import type { CartDeps } from './cart.js';
+import type { CartDeps } from './deps.js';
 import { createLoaders, type CartLoaders } from './loaders.js';
 
 export interface CartContext extends BaseSubgraphContext {

@@ -1,14 +1,8 @@
-import { baseEnvSchema, loadEnv, pemString, refuseDevelopmentDefaults, serviceEnvFields } from '@shopcart/kit';
+import { baseEnvSchema, loadSubgraphEnv, refuseDevelopmentDefaults, subgraphEnvFields, type SubgraphEnv } from '@shopcart/kit';
 import { z } from 'zod';
 
 export const cartEnvSchema = baseEnvSchema.extend({
-  ...serviceEnvFields,
-  PORT: z.coerce.number().int().min(0).max(65535).default(4004),
-  CART_REDIS_URL: z.string().optional(),
-  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
-  REDIS_KEY_PREFIX: z.string().default(''),
-  /** Verifies identity forwarded by the router (SPKI PEM). */
-  ROUTER_PUBLIC_KEY: pemString,
+  ...subgraphEnvFields('cart', { port: 4004 }),
   /** Variant prices and status come from products' entities. */
   PRODUCTS_URL: z.url().default('http://127.0.0.1:4002/graphql'),
   /** Stock levels come from inventory's internal stockLevels. */
@@ -29,11 +23,11 @@ export const cartEnvSchema = baseEnvSchema.extend({
   CATALOG_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
 });
 
-export type CartEnv = z.infer<typeof cartEnvSchema> & { redisUrl: string };
+export type CartEnv = SubgraphEnv<typeof cartEnvSchema>;
 
 export function loadCartEnv(source: Record<string, string | undefined> = process.env): CartEnv {
-  const env = loadEnv(cartEnvSchema, source);
+  const env = loadSubgraphEnv('cart', cartEnvSchema, source);
   // Without its own key the cart cannot ask products for prices or inventory for stock.
   refuseDevelopmentDefaults(env, [['SERVICE_PRIVATE_KEY', env.SERVICE_PRIVATE_KEY, undefined]]);
-  return { ...env, redisUrl: env.CART_REDIS_URL ?? env.REDIS_URL };
+  return env;
 }

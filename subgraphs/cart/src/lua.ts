@@ -8,9 +8,15 @@
  * a script touches arrives in KEYS, so ioredis applies the key prefix.
  */
 
-const helpers = `
-local MAX_QUANTITY = 99
-local MAX_LINES = 100
+/** The limits the change and merge scripts enforce: store.ts passes its own, so Lua and TypeScript cannot disagree. */
+export interface CartLimits {
+  maxLineQuantity: number;
+  maxCartLines: number;
+}
+
+const helpers = (limits: CartLimits) => `
+local MAX_QUANTITY = ${limits.maxLineQuantity}
+local MAX_LINES = ${limits.maxCartLines}
 local function fail(code, message, field)
   return cjson.encode({ error = { code = code, message = message, field = field } })
 end
@@ -41,7 +47,7 @@ end
  * change id, short-lived) makes the resend return the first result instead
  * of adding the lines twice.
  */
-export const changeCartLua = `${helpers}
+export const changeCartLua = (limits: CartLimits) => `${helpers(limits)}
 local done = redis.call('GET', KEYS[2])
 if done then return done end
 local req = cjson.decode(ARGV[1])
@@ -63,7 +69,7 @@ if req.op == 'add' then
     local _, line = find(cart.lines, 'variantId', input.variantId)
     local total = input.quantity + (line and line.quantity or 0)
     local field = { 'lines', tostring(input.index), 'quantity' }
-    if total > MAX_QUANTITY then return fail('INVALID_QUANTITY', 'A line holds at most 99 units', field) end
+    if total > MAX_QUANTITY then return fail('INVALID_QUANTITY', 'A line holds at most ' .. MAX_QUANTITY .. ' units', field) end
     if total > input.available then return fail('OUT_OF_STOCK', 'Only ' .. input.available .. ' available', field) end
     if line then
       line.quantity = total
@@ -110,7 +116,7 @@ return result
  * cart, 0 when there is nothing to merge. The marker makes a retried or
  * racing login add the guest quantities once.
  */
-export const mergeCartLua = `${helpers}
+export const mergeCartLua = (limits: CartLimits) => `${helpers(limits)}
 local req = cjson.decode(ARGV[1])
 local merged = redis.call('GET', KEYS[3])
 if merged then

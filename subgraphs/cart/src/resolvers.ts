@@ -1,11 +1,6 @@
-import { DateTime, forbidden, payload, type Viewer, toMoney } from '@shopcart/kit';
+import { DateTime, payload, requireService, toMoney } from '@shopcart/kit';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import * as carts from './cart.js';
-
-/** Internal operations: only services (users at login, orders at checkout) with their own signed identity. */
-function requireService(viewer: Viewer): void {
-  if (viewer.role !== 'SERVICE') throw forbidden('Internal operation: services only');
-}
 
 export const resolvers: Resolvers = {
   DateTime,

@@ -24,6 +24,7 @@ export interface CartRecord {
   expiresAt: number | null;
 }
 
+/** Units per line (the scripts enforce it: INVALID_QUANTITY). */
 export const MAX_LINE_QUANTITY = 99;
 /** Distinct variants per cart (the scripts enforce it: CART_FULL). */
 export const MAX_CART_LINES = 100;
@@ -106,8 +107,9 @@ export interface CartStore {
 }
 
 export function createCartStore(redis: Redis, options: { guestTtlMs: number; logger: Logger }): CartStore {
-  const changeScript = defineScript(redis, 'cartChange', changeCartLua, 2);
-  const mergeScript = defineScript(redis, 'cartMerge', mergeCartLua, 3);
+  const limits = { maxLineQuantity: MAX_LINE_QUANTITY, maxCartLines: MAX_CART_LINES };
+  const changeScript = defineScript(redis, 'cartChange', changeCartLua(limits), 2);
+  const mergeScript = defineScript(redis, 'cartMerge', mergeCartLua(limits), 3);
   const clearScript = defineScript(redis, 'cartClear', clearCartLua, 2);
 
   /** Redis failures answer SERVICE_UNAVAILABLE at once (the client neither queues nor waits long). */

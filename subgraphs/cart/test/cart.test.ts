@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARCHIVE_PRODUCT } from '../../products/test/support.js';
+import { ARCHIVE_PRODUCT } from '@shopcart/testing';
 import { ADD, CART, REMOVE, startCartPlatform, UPDATE, type CartPlatform } from './support.js';
 
 let p: CartPlatform;

@@ -1,8 +1,7 @@
 import { CATALOG_CHANGES_STREAM } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARCHIVE_PRODUCT } from '../../products/test/support.js';
+import { ARCHIVE_PRODUCT, pollUntil } from '@shopcart/testing';
 
-import { pollUntil } from '../../../scripts/harness.js';
 import { ADD, CART, startCartPlatform, type CartPlatform } from './support.js';
 
 let p: CartPlatform;

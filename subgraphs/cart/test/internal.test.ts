@@ -1,7 +1,6 @@
 import { createIdentitySigner, importPrivateKey } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postGraphQL } from '../../../scripts/harness.js';
-import { ARCHIVE_PRODUCT } from '../../products/test/support.js';
+import { postGraphQL, ARCHIVE_PRODUCT } from '@shopcart/testing';
 import { userCartId } from '../src/store.js';
 import { ADD, serviceErrorCode, startCartPlatform, type CartPlatform } from './support.js';
 

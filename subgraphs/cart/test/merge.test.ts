@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARCHIVE_PRODUCT } from '../../products/test/support.js';
+import { ARCHIVE_PRODUCT } from '@shopcart/testing';
 import { userCartId } from '../src/store.js';
 import { ADD, CART, startCartPlatform, type CartPlatform } from './support.js';
 

@@ -1,5 +1,5 @@
 import { createLogger, createServiceClient, createServiceSigner, type Redis } from '@shopcart/kit';
-import { createProduct, startProductsPlatform, type ProductsPlatform } from '../../products/test/support.js';
+import { createProduct, startProductsPlatform, type ProductsPlatform } from '@shopcart/testing';
 import type { CartService } from '../src/server.js';
 
 export const CART_SUBGRAPHS = ['inventory', 'products', 'cart', 'users'];
@@ -58,4 +58,4 @@ export async function startCartPlatform(env: Record<string, string> = {}, option
 }
 
 /** The GraphQL error code a service call failed with. */
-export { errorCode as serviceErrorCode } from '../../inventory/test/support.js';
+export { errorCode as serviceErrorCode } from '@shopcart/testing';

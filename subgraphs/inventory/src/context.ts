@@ -1,6 +1,6 @@
 import type { BaseSubgraphContext } from '@shopcart/kit';
+import type { StockDeps } from './deps.js';
 import { createLoaders, type InventoryLoaders } from './loaders.js';
-import type { StockDeps } from './stock.js';
 
 export interface InventoryContext extends BaseSubgraphContext {
   inventory: StockDeps;

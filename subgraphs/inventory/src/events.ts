@@ -1,5 +1,6 @@
 import { STOCK_LEVELS_STREAM, startBackgroundTask, type BackgroundTask, type Logger, type Redis } from '@shopcart/kit';
-import { withStock, type StockDeps } from './stock.js';
+import type { StockDeps } from './deps.js';
+import { withStock } from './stock.js';
 
 /**
  * Public integration point: the `stock-levels` Redis Stream.

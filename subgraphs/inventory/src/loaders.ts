@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
-import { readLevels, type StockDeps } from './stock.js';
+import type { StockDeps } from './deps.js';
+import { readLevels } from './stock.js';
 
 /** Fresh per request: the batching goes with the request; levels come from the replica's level cache or one query. */
 export function createLoaders(inventory: Pick<StockDeps, 'models' | 'levels'>) {

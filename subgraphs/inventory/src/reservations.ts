@@ -1,6 +1,7 @@
 import { badUserInput, graphqlError, isDuplicateKey, retryOnConflict } from '@shopcart/kit';
+import type { StockDeps } from './deps.js';
 import type { InventoryModels, ReservationLine, ReservationRecord, ReservationStatus } from './model.js';
-import { commitLine, forgetRestock, holdLine, isValidSku, releaseLine, restockLine, type StockDeps } from './stock.js';
+import { commitLine, forgetRestock, holdLine, isValidSku, releaseLine, restockLine } from './stock.js';
 
 export const MAX_LINES = 100;
 export const MAX_LINE_QUANTITY = 1_000;

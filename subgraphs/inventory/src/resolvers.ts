@@ -1,12 +1,7 @@
-import { DateTime, DomainError, forbidden, requireAdmin, type Viewer } from '@shopcart/kit';
+import { DateTime, DomainError, requireAdmin, requireService } from '@shopcart/kit';
 import type { ReservationStatus, Resolvers } from './__generated__/resolvers-types.js';
 import * as reservations from './reservations.js';
 import * as stock from './stock.js';
-
-/** Internal operations: only services (orders, products) with their own signed identity. */
-function requireService(viewer: Viewer): void {
-  if (viewer.role !== 'SERVICE') throw forbidden('Internal operation: services only');
-}
 
 export const resolvers: Resolvers = {
   DateTime,

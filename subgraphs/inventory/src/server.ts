@@ -1,15 +1,6 @@
-import {
-  createKeyedLock,
-  createLogger,
-  createSubgraphServer,
-  openSubgraphStores,
-  readSchema,
-  type Logger,
-  type Runnable,
-  startBackgroundTask,
-} from '@shopcart/kit';
-import type { Connection } from 'mongoose';
+import { createKeyedLock, createLogger, createSubgraphServer, openSubgraphStores, readSchema, startBackgroundTask, type Logger, type MongoSubgraphService } from '@shopcart/kit';
 import { createContext, type InventoryContext } from './context.js';
+import type { StockDeps } from './deps.js';
 import type { InventoryEnv } from './env.js';
 import { startStockPublisher, type StockPublisher } from './events.js';
 import { StockLevelCache } from './levelCache.js';
@@ -17,16 +8,11 @@ import { startLevelFeed, type LevelFeed } from './levelFeed.js';
 import { createModels, type InventoryModels } from './model.js';
 import { sweepReservations } from './reservations.js';
 import { resolvers } from './resolvers.js';
-import type { StockDeps } from './stock.js';
 
 export const SUBGRAPH_NAME = 'inventory';
 export const typeDefs = readSchema(new URL('./schema.graphql', import.meta.url));
 
-export interface InventoryService extends Runnable {
-  models: InventoryModels;
-  /** The mongoose connection, so tests and benchmarks can watch its commands. */
-  connection: Connection;
-  logger: Logger;
+export interface InventoryService extends MongoSubgraphService<InventoryModels> {
   /** What the domain functions run with (tests call them directly). */
   inventory: StockDeps;
   /** The stock-levels stream publisher; trigger() publishes the backlog now. */
@@ -37,19 +23,8 @@ export interface InventoryService extends Runnable {
 
 /** Connects stores and builds the inventory subgraph; the caller decides where to listen. */
 export async function createInventoryService(env: InventoryEnv, logger: Logger = createLogger(SUBGRAPH_NAME, env.LOG_LEVEL)): Promise<InventoryService> {
-  const stores = await openSubgraphStores({
-    name: SUBGRAPH_NAME,
-    logger,
-    mongoUrl: env.mongoUrl,
-    dbName: env.INVENTORY_DB_NAME,
-    monitorCommands: env.MONGO_MONITOR_COMMANDS,
-    redisUrl: env.redisUrl,
-    redisKeyPrefix: env.REDIS_KEY_PREFIX,
-    routerPublicKey: env.ROUTER_PUBLIC_KEY,
-    trustedServiceKeys: env.TRUSTED_SERVICE_KEYS,
-    createModels,
-  });
-  const { metrics, connection, models, redis, verifier } = stores;
+  const stores = await openSubgraphStores(env, { name: SUBGRAPH_NAME, logger, createModels });
+  const { connection, models, redis } = stores;
 
   // Both start with a run: a backlog or expired holds from before a restart are handled at once.
   const locks = createKeyedLock();
@@ -68,18 +43,11 @@ export async function createInventoryService(env: InventoryEnv, logger: Logger =
   });
 
   const { http } = await createSubgraphServer<InventoryContext>({
-    name: SUBGRAPH_NAME,
+    stores,
     typeDefs,
     resolvers,
-    verifier,
-    logger,
-    metrics,
     maxBodyBytes: env.MAX_BODY_BYTES,
     createContext: (base) => createContext(base, inventory),
-    readiness: async () => {
-      const { mongodb: mongo, redis: redisOk } = await stores.ping();
-      return { ready: mongo && redisOk, checks: { mongodb: mongo, redis: redisOk } };
-    },
   });
 
   return {

@@ -1,7 +1,8 @@
-import { DomainError, badUserInput, findIn, isDuplicateKey, retryOnConflict, type KeyedLock } from '@shopcart/kit';
+import { DomainError, badUserInput, findIn, isDuplicateKey, retryOnConflict } from '@shopcart/kit';
 import { mongo } from 'mongoose';
-import type { CachedLevel, StockLevelCache } from './levelCache.js';
-import type { InventoryModels, ReservationLine } from './model.js';
+import type { StockDeps } from './deps.js';
+import type { CachedLevel } from './levelCache.js';
+import type { ReservationLine } from './model.js';
 
 export const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export const MAX_AVAILABLE = 1_000_000_000;
@@ -16,14 +17,6 @@ export interface VariantRef {
 export interface ProductRef {
   id: string;
   variants?: VariantRef[] | null;
-}
-
-/** Stock code needs the models, the per-document write queue, a way to wake the stream publisher and the level cache reads use. */
-export interface StockDeps {
-  models: InventoryModels;
-  locks: KeyedLock;
-  stockChanged: () => void;
-  levels: StockLevelCache;
 }
 
 /**

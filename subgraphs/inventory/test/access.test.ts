@@ -1,6 +1,6 @@
 import { createServiceSigner } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postGraphQL } from '../../../scripts/harness.js';
+import { postGraphQL } from '@shopcart/testing';
 import { COMMIT, INITIALIZE, inventoryOps, LEVELS, RELEASE, RESERVE, startInventoryPlatform, uniqueSku, type InventoryPlatform } from './support.js';
 
 let inv: InventoryPlatform;

@@ -1,6 +1,6 @@
 import type { mongo } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postGraphQL } from '../../../scripts/harness.js';
+import { postGraphQL } from '@shopcart/testing';
 import { inventoryOps, startInventoryPlatform, uniqueSku, type InventoryPlatform } from './support.js';
 
 let inv: InventoryPlatform;

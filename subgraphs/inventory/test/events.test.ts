@@ -1,6 +1,6 @@
 import { connectRedis, createLogger, STOCK_LEVELS_STREAM, type Redis } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { pollUntil } from '../../../scripts/harness.js';
+import { pollUntil } from '@shopcart/testing';
 import { publishStockLevels } from '../src/events.js';
 import { inventoryOps, startInventoryPlatform, uniqueSku, type InventoryPlatform } from './support.js';
 

@@ -1,8 +1,7 @@
 import { isFerretDb, listen } from '@shopcart/kit';
 import type { mongo } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postGraphQL } from '../../../scripts/harness.js';
-import { serviceKeyEnv } from '../../../scripts/keys.js';
+import { postGraphQL, serviceKeyEnv } from '@shopcart/testing';
 import { loadInventoryEnv } from '../src/env.js';
 import { createInventoryService, type InventoryService } from '../src/server.js';
 import { inventoryOps, startInventoryPlatform, uniqueSku, type InventoryPlatform } from './support.js';

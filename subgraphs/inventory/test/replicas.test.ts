@@ -1,6 +1,6 @@
 import { createLogger, createServiceClient, createServiceSigner, listen } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceKeyEnv } from '../../../scripts/keys.js';
+import { serviceKeyEnv } from '@shopcart/testing';
 import { loadInventoryEnv } from '../src/env.js';
 import { createInventoryService, type InventoryService } from '../src/server.js';
 import { RESERVE, RELEASE, inventoryOps, startInventoryPlatform, uniqueSku, type InventoryPlatform, type ReservationResult } from './support.js';

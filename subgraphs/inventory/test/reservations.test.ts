@@ -14,15 +14,10 @@ beforeAll(async () => {
 });
 afterAll(async () => inv?.platform.stop());
 
-async function stocked(name: string, available: number): Promise<string> {
-  const sku = uniqueSku(name);
-  await ops.initialize([{ sku, available }]);
-  return sku;
-}
 
 describe('reserveStock under contention', () => {
   it('holds exactly the stock there is: 50 buyers of 1 unit, 10 in stock', async () => {
-    const sku = await stocked('HOT', 10);
+    const sku = await ops.stocked('HOT', 10);
     const ids = Array.from({ length: 50 }, (_, i) => `race-${sku}-${i}`);
     const results = await Promise.all(ids.map((id) => ops.reserve(id, [{ sku, quantity: 1 }])));
     const held = results.filter((r) => r.status === 'HELD');
@@ -42,7 +37,7 @@ describe('reserveStock under contention', () => {
 
 describe('reserveStock is idempotent per reservationId', () => {
   it('decrements once when the same id is retried one after another', async () => {
-    const sku = await stocked('SEQ', 10);
+    const sku = await ops.stocked('SEQ', 10);
     const first = await ops.reserve(`seq-${sku}`, [{ sku, quantity: 3 }]);
     const again = await ops.reserve(`seq-${sku}`, [{ sku, quantity: 3 }]);
     const third = await ops.reserve(`seq-${sku}`, [{ sku, quantity: 3 }]);
@@ -54,7 +49,7 @@ describe('reserveStock is idempotent per reservationId', () => {
   });
 
   it('decrements once when 10 retries of one id arrive at once', async () => {
-    const sku = await stocked('CONC', 10);
+    const sku = await ops.stocked('CONC', 10);
     const id = `conc-${sku}`;
     const results = await Promise.all(Array.from({ length: 10 }, () => ops.reserve(id, [{ sku, quantity: 2 }])));
     expect(new Set(results.map((r) => JSON.stringify(r))).size).toBe(1);
@@ -64,8 +59,8 @@ describe('reserveStock is idempotent per reservationId', () => {
   });
 
   it('answers 10 concurrent retries of a reservation that cannot be met with REJECTED and takes nothing', async () => {
-    const plenty = await stocked('PLENTY', 10);
-    const scarce = await stocked('SCARCE', 1);
+    const plenty = await ops.stocked('PLENTY', 10);
+    const scarce = await ops.stocked('SCARCE', 1);
     const id = `conc-short-${plenty}`;
     const lines = [{ sku: plenty, quantity: 2 }, { sku: scarce, quantity: 2 }];
     const results = await Promise.all(Array.from({ length: 10 }, () => ops.reserve(id, lines)));
@@ -75,8 +70,8 @@ describe('reserveStock is idempotent per reservationId', () => {
   });
 
   it('resumes a reservation a crash left PENDING without taking held lines twice', async () => {
-    const a = await stocked('RESUME-A', 5);
-    const b = await stocked('RESUME-B', 5);
+    const a = await ops.stocked('RESUME-A', 5);
+    const b = await ops.stocked('RESUME-B', 5);
     const id = `resume-${a}`;
     const lines = [{ sku: a, quantity: 2 }, { sku: b, quantity: 1 }];
     // The crashed attempt: recorded PENDING and held the first line only.
@@ -88,7 +83,7 @@ describe('reserveStock is idempotent per reservationId', () => {
   });
 
   it('refuses to reuse an id for other lines, leaving stock alone', async () => {
-    const sku = await stocked('REUSE', 10);
+    const sku = await ops.stocked('REUSE', 10);
     const id = `reuse-${sku}`;
     await ops.reserve(id, [{ sku, quantity: 1 }]);
     expect(await errorCode(ops.reserve(id, [{ sku, quantity: 4 }]))).toBe('BAD_USER_INPUT');
@@ -98,9 +93,9 @@ describe('reserveStock is idempotent per reservationId', () => {
 
 describe('all or nothing', () => {
   it('rejects when one line is short and leaves every other line untouched', async () => {
-    const a = await stocked('MULTI-A', 5);
-    const b = await stocked('MULTI-B', 1);
-    const c = await stocked('MULTI-C', 5);
+    const a = await ops.stocked('MULTI-A', 5);
+    const b = await ops.stocked('MULTI-B', 1);
+    const c = await ops.stocked('MULTI-C', 5);
     const result = await ops.reserve(`multi-${a}`, [{ sku: a, quantity: 3 }, { sku: b, quantity: 2 }, { sku: c, quantity: 5 }]);
     expect(result).toMatchObject({ status: 'REJECTED', shortSkus: [b], expiresAt: null });
     expect(await ops.levels(a, b, c)).toEqual({ [a]: 5, [b]: 1, [c]: 5 });
@@ -108,7 +103,7 @@ describe('all or nothing', () => {
   });
 
   it('treats a SKU inventory has never stocked as short', async () => {
-    const a = await stocked('KNOWN', 5);
+    const a = await ops.stocked('KNOWN', 5);
     const unknown = uniqueSku('NEVER-STOCKED');
     const result = await ops.reserve(`unknown-${a}`, [{ sku: a, quantity: 1 }, { sku: unknown, quantity: 1 }]);
     expect(result).toMatchObject({ status: 'REJECTED', shortSkus: [unknown] });
@@ -118,7 +113,7 @@ describe('all or nothing', () => {
 
 describe('commit and release', () => {
   it('commit is final: the units stay sold, the hold is gone, retries and release change nothing', async () => {
-    const sku = await stocked('COMMIT', 4);
+    const sku = await ops.stocked('COMMIT', 4);
     const id = `commit-${sku}`;
     const held = await ops.reserve(id, [{ sku, quantity: 3 }]);
     expect(held.status).toBe('HELD');
@@ -133,7 +128,7 @@ describe('commit and release', () => {
   });
 
   it('release gives the units back once, and a released reservation cannot be sold', async () => {
-    const sku = await stocked('RELEASE', 4);
+    const sku = await ops.stocked('RELEASE', 4);
     const id = `release-${sku}`;
     await ops.reserve(id, [{ sku, quantity: 3 }]);
     expect(await ops.levels(sku)).toEqual({ [sku]: 1 });
@@ -145,7 +140,7 @@ describe('commit and release', () => {
   });
 
   it('commit after expiry answers RELEASED and the units are back', async () => {
-    const sku = await stocked('EXPIRED', 4);
+    const sku = await ops.stocked('EXPIRED', 4);
     const id = `expired-${sku}`;
     const held = await ops.reserve(id, [{ sku, quantity: 2 }], 1);
     expect(held.status).toBe('HELD');
@@ -157,7 +152,7 @@ describe('commit and release', () => {
   });
 
   it('a release that arrives before its reservation keeps the late reservation from holding stock', async () => {
-    const sku = await stocked('LATE', 4);
+    const sku = await ops.stocked('LATE', 4);
     const id = `late-${sku}`;
     expect((await ops.release(id)).status).toBe('RELEASED');
     expect((await ops.reserve(id, [{ sku, quantity: 1 }])).status).toBe('RELEASED');
@@ -183,7 +178,7 @@ describe('input validation', () => {
   ];
 
   it.each(cases)('refuses %s with BAD_USER_INPUT and changes nothing', async (_why, build) => {
-    const sku = await stocked('VALID', 5);
+    const sku = await ops.stocked('VALID', 5);
     const { id, lines, ttl } = build(sku);
     expect(await errorCode(inv.call(RESERVE, { id, lines, ttl }))).toBe('BAD_USER_INPUT');
     expect(await ops.levels(sku)).toEqual({ [sku]: 5 });
@@ -203,7 +198,7 @@ describe('recovery sweep', () => {
   const deps = () => inv.service.inventory;
 
   it('releases a reservation abandoned PENDING for over a minute', async () => {
-    const sku = await stocked('ABANDONED', 5);
+    const sku = await ops.stocked('ABANDONED', 5);
     const id = `abandoned-${sku}`;
     const line = { sku, quantity: 2 };
     const longAgo = new Date(Date.now() - 120_000);
@@ -217,7 +212,7 @@ describe('recovery sweep', () => {
   });
 
   it('leaves a fresh PENDING reservation alone', async () => {
-    const sku = await stocked('FRESH', 5);
+    const sku = await ops.stocked('FRESH', 5);
     const id = `fresh-${sku}`;
     const line = { sku, quantity: 2 };
     await inv.service.models.Reservation.create({ _id: id, lines: [line], status: 'PENDING', ttlSeconds: 60 });
@@ -245,8 +240,8 @@ describe('recovery sweep', () => {
   });
 
   it('finishes a commit and a release that a crash interrupted after the status change', async () => {
-    const sold = await stocked('CRASH-SOLD', 5);
-    const back = await stocked('CRASH-BACK', 5);
+    const sold = await ops.stocked('CRASH-SOLD', 5);
+    const back = await ops.stocked('CRASH-BACK', 5);
     const soldId = `crash-sold-${sold}`;
     const backId = `crash-back-${back}`;
     await ops.reserve(soldId, [{ sku: sold, quantity: 2 }]);

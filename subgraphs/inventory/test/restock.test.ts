@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCode, inventoryOps, startInventoryPlatform, uniqueSku, type InventoryPlatform, type ReservationResult } from './support.js';
+import { errorCode, inventoryOps, startInventoryPlatform, type InventoryPlatform, type ReservationResult } from './support.js';
 
 const RESTOCK = 'mutation Restock($id: ID!) { restockReservation(reservationId: $id) { id status shortSkus expiresAt } }';
 
@@ -14,15 +14,10 @@ beforeAll(async () => {
 });
 afterAll(async () => inv?.platform.stop());
 
-async function stocked(name: string, available: number): Promise<string> {
-  const sku = uniqueSku(name);
-  await ops.initialize([{ sku, available }]);
-  return sku;
-}
 
 describe('restockReservation (a cancelled order puts its units back on sale)', () => {
   it('returns sold units once, however often it is called', async () => {
-    const [a, b] = [await stocked('RS-A', 10), await stocked('RS-B', 5)];
+    const [a, b] = [await ops.stocked('RS-A', 10), await ops.stocked('RS-B', 5)];
     const id = `restock-${a}`;
     await ops.reserve(id, [{ sku: a, quantity: 3 }, { sku: b, quantity: 2 }]);
     expect((await ops.commit(id)).status).toBe('COMMITTED');
@@ -38,7 +33,7 @@ describe('restockReservation (a cancelled order puts its units back on sale)', (
   });
 
   it('returns the units once when 10 restocks of one reservation arrive together', async () => {
-    const sku = await stocked('RS-CONC', 10);
+    const sku = await ops.stocked('RS-CONC', 10);
     const id = `restock-conc-${sku}`;
     await ops.reserve(id, [{ sku, quantity: 4 }]);
     await ops.commit(id);
@@ -48,7 +43,7 @@ describe('restockReservation (a cancelled order puts its units back on sale)', (
   });
 
   it('releases a reservation that is still held', async () => {
-    const sku = await stocked('RS-HELD', 10);
+    const sku = await ops.stocked('RS-HELD', 10);
     const id = `restock-held-${sku}`;
     await ops.reserve(id, [{ sku, quantity: 6 }]);
     expect((await restock(id)).status).toBe('RELEASED');
@@ -57,7 +52,7 @@ describe('restockReservation (a cancelled order puts its units back on sale)', (
   });
 
   it('gives back the held units of a commit a crash left unsettled, once', async () => {
-    const sku = await stocked('RS-UNSETTLED', 10);
+    const sku = await ops.stocked('RS-UNSETTLED', 10);
     const id = `restock-unsettled-${sku}`;
     await ops.reserve(id, [{ sku, quantity: 5 }]);
     // As if the process died between recording the commit and pulling the holds.
@@ -71,7 +66,7 @@ describe('restockReservation (a cancelled order puts its units back on sale)', (
   });
 
   it('leaves a RELEASED record for an unknown id, so a late reserve holds nothing', async () => {
-    const sku = await stocked('RS-UNKNOWN', 10);
+    const sku = await ops.stocked('RS-UNKNOWN', 10);
     const id = `restock-unknown-${sku}`;
     expect((await restock(id)).status).toBe('RELEASED');
     expect((await ops.reserve(id, [{ sku, quantity: 1 }])).status).toBe('RELEASED');
@@ -83,7 +78,7 @@ describe('restockReservation (a cancelled order puts its units back on sale)', (
   });
 
   it('is for services only', async () => {
-    const sku = await stocked('RS-AUTH', 10);
+    const sku = await ops.stocked('RS-AUTH', 10);
     const id = `restock-auth-${sku}`;
     await ops.reserve(id, [{ sku, quantity: 2 }]);
     await ops.commit(id);

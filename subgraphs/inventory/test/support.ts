@@ -1,6 +1,6 @@
-import { createIdentitySigner, createLogger, createServiceClient, createServiceSigner, importPrivateKey, ServiceCallError, type IdentitySigner, type Viewer } from '@shopcart/kit';
+import { createIdentitySigner, createLogger, createServiceClient, createServiceSigner, importPrivateKey, type IdentitySigner, type Viewer } from '@shopcart/kit';
 import { inject } from 'vitest';
-import { postGraphQL, startPlatform, type Platform } from '../../../scripts/harness.js';
+import { postGraphQL, startPlatform, type Platform } from '@shopcart/testing';
 import type { InventoryService } from '../src/server.js';
 
 /** A platform with users (for admin and customer sign-in) and inventory, plus ways to call inventory directly. */
@@ -34,15 +34,7 @@ export async function startInventoryPlatform(env: Record<string, string> = {}): 
 }
 
 /** The GraphQL error code a service call failed with (the service client throws on errors). */
-export async function errorCode(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof ServiceCallError) return err.code;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
+export { errorCode } from '@shopcart/testing';
 
 export const RESERVE = `mutation Reserve($id: ID!, $lines: [StockLineInput!]!, $ttl: Int!) {
   reserveStock(reservationId: $id, lines: $lines, ttlSeconds: $ttl) { id status shortSkus expiresAt }
@@ -61,7 +53,7 @@ export interface ReservationResult {
 
 /** Typed shortcuts for the internal operations, as a service calls them. */
 export function inventoryOps(inv: InventoryPlatform) {
-  return {
+  const ops = {
     reserve: async (id: string, lines: Array<{ sku: string; quantity: number }>, ttl = 600) =>
       (await inv.call<{ reserveStock: ReservationResult }>(RESERVE, { id, lines, ttl })).reserveStock,
     commit: async (id: string) => (await inv.call<{ commitReservation: ReservationResult }>(COMMIT, { id })).commitReservation,
@@ -73,7 +65,14 @@ export function inventoryOps(inv: InventoryPlatform) {
     },
     /** Reservation ids holding units of a SKU, straight from the stock document. */
     holds: async (sku: string) => (await inv.service.models.Stock.findOne({ sku }).lean())?.holdIds ?? [],
+    /** A SKU of this test's own, with that many units on sale. */
+    stocked: async (name: string, available: number) => {
+      const sku = uniqueSku(name);
+      await ops.initialize([{ sku, available }]);
+      return sku;
+    },
   };
+  return ops;
 }
 
 let counter = 0;

@@ -16,6 +16,26 @@ export interface AddressInput {
 
 export type ValidAddress = Required<{ [K in keyof AddressInput]: NonNullable<AddressInput[K]> | (undefined extends AddressInput[K] ? null : never) }>;
 
+/** An address with its id, as users hands a saved one to orders at checkout (checkoutAddress) and as an order keeps it. */
+export interface AddressSnapshot extends ValidAddress {
+  id: string;
+}
+
+/**
+ * The stored fields of a validated address, as a mongoose schema definition:
+ * users' saved addresses and the copy an order keeps store the same fields.
+ */
+export const addressSchemaFields = {
+  fullName: { type: String, required: true },
+  line1: { type: String, required: true },
+  line2: { type: String, default: null },
+  city: { type: String, required: true },
+  region: { type: String, default: null },
+  postalCode: { type: String, required: true },
+  countryCode: { type: String, required: true },
+  phone: { type: String, default: null },
+} as const;
+
 /**
  * Normalises and validates an address (every field by cleanText's rules,
  * ISO 3166-1 alpha-2 country); users applies it to saved addresses and

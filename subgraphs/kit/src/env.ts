@@ -64,6 +64,9 @@ export function metricsPortOf(servicePort: number, metricsPort: number | undefin
   return port;
 }
 
+/** A flag spelled exactly 'true' or 'false': a typo (yes, 1, TRUE) is refused by name instead of read as false. */
+export const booleanFlag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
 /** PEM keys travel through env files with literal "\n"; accept both forms. */
 export const pemString = z
   .string()

@@ -11,3 +11,8 @@ export function requireAdmin(viewer: Viewer): void {
   if (viewer.role === 'ANONYMOUS') throw unauthenticated();
   if (viewer.role !== 'ADMIN') throw forbidden('Admins only');
 }
+
+/** Internal operations (a checkout's reservation, a login's cart merge) serve only services calling with their own signed identity. */
+export function requireService(viewer: Viewer): void {
+  if (viewer.role !== 'SERVICE') throw forbidden('Internal operation: services only');
+}

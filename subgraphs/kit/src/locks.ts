@@ -10,7 +10,9 @@
  * at 9. So writes that must be exclusive per document also queue behind each
  * other here. With MongoDB this costs a little latency on a hot key and
  * changes nothing else; with FerretDB it makes one process of a service
- * correct (run a single replica of each service on FerretDB).
+ * correct. Across replicas on FerretDB, documents that several replicas
+ * write carry the `revisioned` guard instead (mongo.ts): stock, reservations,
+ * orders and the order counter.
  */
 export interface KeyedLock {
   run<T>(key: string, task: () => Promise<T>): Promise<T>;

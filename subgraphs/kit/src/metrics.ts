@@ -22,6 +22,9 @@ export interface Metrics {
   operationLabel(name: string): string;
 }
 
+/** Seconds; HTTP requests and GraphQL operations share them, so the two histograms compare bucket by bucket. */
+const REQUEST_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
 /** One registry per process, so tests that start several servers do not collide. */
 export function createMetrics(service: string): Metrics {
   const registry = new Registry();
@@ -31,7 +34,7 @@ export function createMetrics(service: string): Metrics {
     name: 'http_request_duration_seconds',
     help: 'HTTP request latency',
     labelNames: ['route', 'method', 'status'] as const,
-    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    buckets: REQUEST_BUCKETS,
     registers: [registry],
   });
   const operations = new Counter({
@@ -44,7 +47,7 @@ export function createMetrics(service: string): Metrics {
     name: 'graphql_operation_duration_seconds',
     help: 'GraphQL operation latency',
     labelNames: ['operation', 'type'] as const,
-    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    buckets: REQUEST_BUCKETS,
     registers: [registry],
   });
   const storeDuration = new Histogram({

@@ -120,7 +120,7 @@ export async function findIn<T>(model: Model<any>, field: string, values: readon
  * since it isolates each single-document update. On the embedded store
  * (FerretDB v1, which reads, then writes, without isolation) the store
  * refuses an update that does not raise `_rev` above the stored one
- * (scripts/embedded-store.sql), so of two concurrent writers the second
+ * (scripts/stack/embedded-store.sql), so of two concurrent writers the second
  * fails instead of undoing the first; retryOnConflict runs it again.
  */
 export function revisioned(schema: Schema): void {

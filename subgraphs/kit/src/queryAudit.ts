@@ -5,7 +5,7 @@ import { mongo, type Connection } from 'mongoose';
 /**
  * Records each distinct query shape a service sends, so that the test run
  * can explain every one against the store and fail on a full collection
- * scan (scripts/queryPlans.ts). Observing the commands the code really
+ * scan (scripts/testing/queryPlans.ts). Observing the commands the code really
  * sends, rather than a list kept by hand, means a new query cannot skip the
  * check: the suite exercises it, so the check sees it.
  *

@@ -47,6 +47,20 @@ export async function createServiceSigner(service: string, privateKeyPem: string
   return createIdentitySigner(serviceIssuer(service), await importPrivateKey(privateKeyPem.replace(/\\n/g, '\n')));
 }
 
+/** A client for one service this one calls; null when this service has no signing key. */
+export type ServiceClientFactory = (callee: string, url: string, options?: { timeoutMs?: number }) => ServiceClient | null;
+
+/**
+ * Makes the clients a service calls others with, each signed with its own key
+ * (SERVICE_PRIVATE_KEY). Without the key every client is null, and each caller
+ * says what a call it cannot make means (the cart answers SERVICE_UNAVAILABLE,
+ * products keeps initial stock pending, users leaves the guest cart as it is).
+ */
+export async function serviceClientFactory(service: string, privateKeyPem: string | undefined, logger: Logger): Promise<ServiceClientFactory> {
+  const signer = await createServiceSigner(service, privateKeyPem);
+  return (callee, url, options = {}) => (signer ? createServiceClient({ callee, url, signer, logger, timeoutMs: options.timeoutMs }) : null);
+}
+
 export interface ServiceClient {
   /** Runs one operation on the callee; throws SERVICE_UNAVAILABLE when it cannot be reached or fails. */
   request<T>(query: string, variables?: Record<string, unknown>, options?: { requestId?: string }): Promise<T>;

@@ -6,10 +6,10 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { parse } from 'graphql';
 import { maskError, requestError, withRouterStatus } from './errors.js';
 import { createHttpServer, type Readiness, type RequestInfo, type ShopcartHttpServer } from './http.js';
-import { IdentityError, type IdentityVerifier, type Viewer } from './identity.js';
+import { IdentityError, type Viewer } from './identity.js';
 import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
 import { operationMetricsPlugin } from './plugins.js';
+import type { SubgraphStores } from './stores.js';
 
 /** What every subgraph context carries; domains add their loaders and stores. */
 export interface BaseSubgraphContext {
@@ -19,15 +19,14 @@ export interface BaseSubgraphContext {
 }
 
 export interface SubgraphOptions<TContext extends BaseSubgraphContext> {
-  name: string;
+  /** What openSubgraphStores opened: the subgraph's name, logger, metrics, identity verifier and readiness. */
+  stores: SubgraphStores;
   typeDefs: string;
   // Resolver maps are checked against generated types in each subgraph.
   resolvers: unknown;
-  verifier: IdentityVerifier;
   createContext: (base: BaseSubgraphContext, info: RequestInfo) => TContext | Promise<TContext>;
-  logger: Logger;
-  metrics: Metrics;
-  readiness: () => Promise<Readiness>;
+  /** For /ready; by default the stores' own readiness. */
+  readiness?: () => Promise<Readiness>;
   maxBodyBytes: number;
   plugins?: ApolloServerPlugin<TContext>[];
   /** Error codes of this subgraph's internal API that callers act on, so they pass the mask as they are. */
@@ -48,6 +47,7 @@ export function readSchema(url: URL): string {
 export async function createSubgraphServer<TContext extends BaseSubgraphContext>(
   options: SubgraphOptions<TContext>,
 ): Promise<{ apollo: ApolloServer<TContext>; http: ShopcartHttpServer }> {
+  const { stores } = options;
   const extraCodes = new Set(options.publicErrorCodes ?? []);
   const schema = buildSubgraphSchema({ typeDefs: parse(options.typeDefs), resolvers: options.resolvers as GraphQLResolverMap<unknown> });
   const apollo = new ApolloServer<TContext>({
@@ -64,22 +64,22 @@ export async function createSubgraphServer<TContext extends BaseSubgraphContext>
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginCacheControlDisabled(),
-      operationMetricsPlugin<TContext>(options.metrics),
+      operationMetricsPlugin<TContext>(stores.metrics),
       ...(options.plugins ?? []),
     ],
   });
   await apollo.start();
   const http = createHttpServer<TContext>({
     apollo,
-    logger: options.logger,
-    metrics: options.metrics,
-    readiness: options.readiness,
+    logger: stores.logger,
+    metrics: stores.metrics,
+    readiness: options.readiness ?? (() => stores.readiness()),
     maxBodyBytes: options.maxBodyBytes,
     routes: options.routes,
     context: async (info) => {
       let viewer: Viewer;
       try {
-        viewer = await options.verifier.verify(info.req.headers.authorization);
+        viewer = await stores.verifier.verify(info.req.headers.authorization);
       } catch (err) {
         info.logger.warn({ reason: err instanceof IdentityError ? err.message : 'unknown' }, 'request without valid identity');
         throw requestError('UNAUTHENTICATED', 'Requests must come through the router');

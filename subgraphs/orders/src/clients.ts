@@ -1,7 +1,6 @@
-import { createServiceClient, createServiceSigner, graphqlError, type Logger, type ServiceClient, type Money } from '@shopcart/kit';
+import { graphqlError, serviceClientFactory, type AddressSnapshot, type ChargeRequest, type Logger, type Money, type ServiceClient } from '@shopcart/kit';
 import type { OrdersEnv } from './env.js';
 import type { CheckoutLineInput } from './pricing.js';
-import type { AddressSnapshot } from './model.js';
 
 /** The internal operations of other services that orders calls, with its own identity (`orders`). */
 
@@ -24,14 +23,7 @@ export interface Payment {
   status: PaymentStatus;
   failureReason: string | null;
 }
-export interface ChargeInput {
-  idempotencyKey: string;
-  orderId: string;
-  customerId: string;
-  amount: number;
-  currencyCode: string;
-  paymentToken: string;
-}
+export type ChargeInput = ChargeRequest;
 export interface ChargeResult {
   outcome: 'SUCCEEDED' | 'DECLINED' | 'INVALID_TOKEN';
   payment: Payment;
@@ -78,9 +70,9 @@ function unavailableClient(): ServiceClient {
 }
 
 export async function createServices(env: OrdersEnv, logger: Logger): Promise<Services> {
-  const signer = await createServiceSigner('orders', env.SERVICE_PRIVATE_KEY);
-  if (!signer) logger.warn('SERVICE_PRIVATE_KEY is not set: checkout cannot call cart, inventory, payments or users');
-  const client = (callee: string, url: string, timeoutMs: number) => (signer ? createServiceClient({ callee, url, signer, logger, timeoutMs }) : unavailableClient());
+  const connect = await serviceClientFactory('orders', env.SERVICE_PRIVATE_KEY, logger);
+  if (!env.SERVICE_PRIVATE_KEY) logger.warn('SERVICE_PRIVATE_KEY is not set: checkout cannot call cart, inventory, payments or users');
+  const client = (callee: string, url: string, timeoutMs: number) => connect(callee, url, { timeoutMs }) ?? unavailableClient();
   const cart = client('cart', env.CART_URL, env.SERVICE_TIMEOUT_MS);
   const users = client('users', env.USERS_URL, env.SERVICE_TIMEOUT_MS);
   const inventory = client('inventory', env.INVENTORY_URL, env.SERVICE_TIMEOUT_MS);

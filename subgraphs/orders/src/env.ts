@@ -1,4 +1,4 @@
-import { baseEnvSchema, EnvError, loadEnv, pemString, refuseDevelopmentDefaults, serviceEnvFields, parseMinorUnits } from '@shopcart/kit';
+import { baseEnvSchema, EnvError, loadSubgraphEnv, parseMinorUnits, refuseDevelopmentDefaults, subgraphEnvFields, type SubgraphEnv } from '@shopcart/kit';
 import { z } from 'zod';
 import { CRASH_POINTS } from './faults.js';
 
@@ -13,16 +13,7 @@ const amount = (name: string) =>
   });
 
 export const ordersEnvSchema = baseEnvSchema.extend({
-  ...serviceEnvFields,
-  PORT: z.coerce.number().int().min(0).max(65535).default(4005),
-  ORDERS_MONGODB_URL: z.string().optional(),
-  MONGODB_URL: z.string().default('mongodb://127.0.0.1:27017'),
-  ORDERS_DB_NAME: z.string().default('shopcart_orders'),
-  ORDERS_REDIS_URL: z.string().optional(),
-  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
-  REDIS_KEY_PREFIX: z.string().default(''),
-  /** Verifies identity forwarded by the router (SPKI PEM). */
-  ROUTER_PUBLIC_KEY: pemString,
+  ...subgraphEnvFields('orders', { port: 4005, database: 'shopcart_orders' }),
   /** The services checkout calls, each with this service's own identity. */
   CART_URL: z.url().default('http://127.0.0.1:4004/graphql'),
   INVENTORY_URL: z.url().default('http://127.0.0.1:4003/graphql'),
@@ -54,20 +45,18 @@ export const ordersEnvSchema = baseEnvSchema.extend({
    * publish or a crash left behind, so it can be slow and cost nothing at rest.
    */
   EVENTS_PUBLISH_MS: z.coerce.number().int().min(50).max(3_600_000).default(5_000),
-  /** For tests and benchmarks that count database round trips. */
-  MONGO_MONITOR_COMMANDS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** Development and test only: the process dies abruptly at this checkout step. */
   ORDERS_CRASH_AT: z.enum(CRASH_POINTS).optional(),
 });
 
-export type OrdersEnv = z.infer<typeof ordersEnvSchema> & { mongoUrl: string; redisUrl: string };
+export type OrdersEnv = SubgraphEnv<typeof ordersEnvSchema>;
 
 export function loadOrdersEnv(source: Record<string, string | undefined> = process.env): OrdersEnv {
-  const env = loadEnv(ordersEnvSchema, source);
+  const env = loadSubgraphEnv('orders', ordersEnvSchema, source);
   // Without its own key orders cannot call cart, inventory, payments or users.
   refuseDevelopmentDefaults(env, [['SERVICE_PRIVATE_KEY', env.SERVICE_PRIVATE_KEY, undefined]]);
   if (env.NODE_ENV === 'production' && env.ORDERS_CRASH_AT) {
     throw new EnvError('Invalid configuration:\n  ORDERS_CRASH_AT: fault injection is refused in production');
   }
-  return { ...env, mongoUrl: env.ORDERS_MONGODB_URL ?? env.MONGODB_URL, redisUrl: env.ORDERS_REDIS_URL ?? env.REDIS_URL };
+  return env;
 }

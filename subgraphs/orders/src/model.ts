@@ -1,5 +1,6 @@
-import { revisioned } from '@shopcart/kit';
+import { addressSchemaFields, revisioned, type AddressSnapshot } from '@shopcart/kit';
 import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
+import type { PricedLine } from './pricing.js';
 
 export const ORDER_STATUSES = [
   'PENDING_PAYMENT',
@@ -39,14 +40,7 @@ const lineSchema = new Schema(
 const addressSchema = new Schema(
   {
     id: { type: String, required: true },
-    fullName: { type: String, required: true },
-    line1: { type: String, required: true },
-    line2: { type: String, default: null },
-    city: { type: String, required: true },
-    region: { type: String, default: null },
-    postalCode: { type: String, required: true },
-    countryCode: { type: String, required: true },
-    phone: { type: String, default: null },
+    ...addressSchemaFields,
   },
   { _id: false },
 );
@@ -164,26 +158,9 @@ export type Order = InferSchemaType<typeof orderSchema>;
 export type Checkout = InferSchemaType<typeof checkoutSchema>;
 export type Notification = InferSchemaType<typeof notificationSchema>;
 
-export interface OrderLineRecord {
-  _id: string;
-  variantId: string;
-  sku: string;
-  title: string;
-  quantity: number;
-  unitPrice: number;
-  lineTotal: number;
-}
-export interface AddressSnapshot {
-  id: string;
-  fullName: string;
-  line1: string;
-  line2: string | null;
-  city: string;
-  region: string | null;
-  postalCode: string;
-  countryCode: string;
-  phone: string | null;
-}
+/** A priced line (pricing.ts) as the order keeps it, under its cart line's id. */
+export type OrderLineRecord = Omit<PricedLine, 'lineId'> & { _id: string };
+export type { AddressSnapshot };
 export interface OrderEventRecord {
   status: OrderStatus;
   at: Date;

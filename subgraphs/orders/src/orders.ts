@@ -1,17 +1,8 @@
-import { retryOnConflict, type KeyedLock } from '@shopcart/kit';
+import { retryOnConflict } from '@shopcart/kit';
 import { Types } from 'mongoose';
+import type { OrderStore } from './deps.js';
 import { orderPlaced, orderStatusChanged } from './orderEvents.js';
 import type { OrderRecord, OrderStatus, OrdersModels, OrderTask, OutboxEntry } from './model.js';
-
-/** What every write to an order needs: the models, the per-document queue, and a way to wake the event publisher. */
-export interface OrderStore {
-  models: OrdersModels;
-  locks: KeyedLock;
-  /** Wakes the outbox publisher; never waits and never throws. */
-  eventsChanged: () => void;
-  /** How long recovery leaves a fresh change to the request that made it. */
-  recoverAfterMs: number;
-}
 
 /**
  * Every write to an order goes through here: queued behind this process's

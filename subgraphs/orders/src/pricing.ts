@@ -1,4 +1,4 @@
-import { DomainError, parseMinorUnits, type Money } from '@shopcart/kit';
+import { DomainError, parseMinorUnits, type CheckoutLine, type Money } from '@shopcart/kit';
 
 /**
  * Shipping is one flat rate per order, free from a subtotal up (both set in
@@ -11,15 +11,7 @@ export interface ShippingPolicy {
 }
 
 /** A cart line as cart prices it for checkout (current catalog prices). */
-export interface CheckoutLineInput {
-  id: string;
-  variantId: string;
-  sku: string;
-  title: string;
-  quantity: number;
-  unitPrice: Money;
-  purchasable: boolean;
-}
+export type CheckoutLineInput = CheckoutLine;
 
 export interface PricedLine {
   lineId: string;

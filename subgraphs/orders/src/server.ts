@@ -1,5 +1,4 @@
-import { createKeyedLock, createLogger, createSubgraphServer, openSubgraphStores, readSchema, type Logger, type Runnable, startBackgroundTask, type BackgroundTask } from '@shopcart/kit';
-import type { Connection } from 'mongoose';
+import { createKeyedLock, createLogger, createSubgraphServer, openSubgraphStores, readSchema, startBackgroundTask, type BackgroundTask, type Logger, type MongoSubgraphService } from '@shopcart/kit';
 import { createServices, type Services } from './clients.js';
 import { createContext, type OrdersContext } from './context.js';
 import type { OrdersDeps } from './deps.js';
@@ -15,10 +14,7 @@ import { resolvers } from './resolvers.js';
 export const SUBGRAPH_NAME = 'orders';
 export const typeDefs = readSchema(new URL('./schema.graphql', import.meta.url));
 
-export interface OrdersService extends Runnable {
-  models: OrdersModels;
-  connection: Connection;
-  logger: Logger;
+export interface OrdersService extends MongoSubgraphService<OrdersModels> {
   /** What the domain functions run with (tests call them directly). */
   orders: OrdersDeps;
   /** The order-events publisher; trigger() publishes the outbox backlog now. */
@@ -33,19 +29,8 @@ export async function createOrdersService(
   logger: Logger = createLogger(SUBGRAPH_NAME, env.LOG_LEVEL),
   options: { services?: Services } = {},
 ): Promise<OrdersService> {
-  const stores = await openSubgraphStores({
-    name: SUBGRAPH_NAME,
-    logger,
-    mongoUrl: env.mongoUrl,
-    dbName: env.ORDERS_DB_NAME,
-    monitorCommands: env.MONGO_MONITOR_COMMANDS,
-    redisUrl: env.redisUrl,
-    redisKeyPrefix: env.REDIS_KEY_PREFIX,
-    routerPublicKey: env.ROUTER_PUBLIC_KEY,
-    trustedServiceKeys: env.TRUSTED_SERVICE_KEYS,
-    createModels,
-  });
-  const { metrics, connection, models, redis, verifier } = stores;
+  const stores = await openSubgraphStores(env, { name: SUBGRAPH_NAME, logger, createModels });
+  const { metrics, connection, models, redis } = stores;
 
   const locks = createKeyedLock();
   // Both start with a run: events and checkouts a crash left behind are handled at once.
@@ -76,18 +61,11 @@ export async function createOrdersService(
   const notifications = startNotificationConsumer({ models, redis, logger });
 
   const { http } = await createSubgraphServer<OrdersContext>({
-    name: SUBGRAPH_NAME,
+    stores,
     typeDefs,
     resolvers,
-    verifier,
-    logger,
-    metrics,
     maxBodyBytes: env.MAX_BODY_BYTES,
     createContext: (base) => createContext(base, orders),
-    readiness: async () => {
-      const { mongodb, redis: redisOk } = await stores.ping();
-      return { ready: mongodb && redisOk, checks: { mongodb, redis: redisOk } };
-    },
   });
 
   return {

@@ -1,6 +1,6 @@
 import { createIdentitySigner, importPrivateKey, type IdentitySigner, type Viewer } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postGraphQL } from '../../../scripts/harness.js';
+import { postGraphQL } from '@shopcart/testing';
 import { startOrdersPlatform, type Customer, type OrdersPlatform } from './support.js';
 
 let p: OrdersPlatform;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedCatalog } from '../../../scripts/seed.js';
+import { seedCatalog } from '@shopcart/testing';
 import { startOrdersPlatform, type Customer, type OrdersPlatform } from './support.js';
 
 let p: OrdersPlatform;

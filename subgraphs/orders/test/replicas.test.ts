@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createIdentitySigner, importPrivateKey, listen } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postGraphQL } from '../../../scripts/harness.js';
-import { serviceKeyEnv } from '../../../scripts/keys.js';
+import { postGraphQL, serviceKeyEnv } from '@shopcart/testing';
 import { loadOrdersEnv } from '../src/env.js';
 import { nextOrderNumber } from '../src/orders.js';
 import { createOrdersService, type OrdersService } from '../src/server.js';

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { InventoryService } from '@shopcart/inventory';
 import type { PaymentsService } from '@shopcart/payments';
 import { inject } from 'vitest';
-import { startPlatform, type GqlResponse, type Platform } from '../../../scripts/harness.js';
-import { CREATE_PRODUCT } from '../../products/test/support.js';
+import { startPlatform, CREATE_PRODUCT, type GqlResponse, type Platform } from '@shopcart/testing';
 import type { OrdersService } from '../src/server.js';
 
 /** Every subgraph checkout touches, in-process, behind a router. */

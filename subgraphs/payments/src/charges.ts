@@ -1,19 +1,13 @@
 import { badUserInput, isDuplicateKey } from '@shopcart/kit';
-import { orderLock, type PaymentsDeps } from './deps.js';
+import type { PaymentsDeps } from './deps.js';
 import { paymentError, providerUnavailable } from './errors.js';
 import type { FailureCode, PaymentRecord } from './model.js';
 import { askProvider } from './providerCalls.js';
-import type { ProviderCallOptions } from './providers/provider.js';
-import { applyProviderCharge, findByKey } from './records.js';
+import type { AuthorizeRequest, ProviderCallOptions } from './providers/provider.js';
+import { applyProviderCharge, findByKey, orderLock } from './records.js';
 
-export interface ChargeRequest {
-  idempotencyKey: string;
-  orderId: string;
-  customerId: string;
-  amount: number;
-  currencyCode: string;
-  paymentToken: string;
-}
+/** A charge asks the provider to authorize (then capture) exactly what the caller asked for. */
+export type ChargeRequest = AuthorizeRequest;
 
 export type ChargeOutcome = 'SUCCEEDED' | FailureCode;
 

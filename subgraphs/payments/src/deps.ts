@@ -13,10 +13,3 @@ export interface PaymentsDeps {
   /** How long one provider call may take before its outcome counts as unknown. */
   providerTimeoutMs: number;
 }
-
-/**
- * Every write for one order queues behind this key: FerretDB runs conditional
- * updates without isolation, and an order has one payment at a time, so
- * charges, refunds and reconciliation of an order never interleave.
- */
-export const orderLock = (orderId: string) => `order:${orderId}`;

@@ -1,16 +1,5 @@
-import { configOrExit, createLogger, runService } from '@shopcart/kit';
+import { startService } from '@shopcart/kit';
 import { loadPaymentsEnv } from './env.js';
 import { createPaymentsService, SUBGRAPH_NAME } from './server.js';
 
-const env = configOrExit(() => loadPaymentsEnv());
-const logger = createLogger(SUBGRAPH_NAME, env.LOG_LEVEL);
-await runService({
-  name: SUBGRAPH_NAME,
-  logger,
-  port: env.PORT,
-  host: env.HOST,
-  metricsHost: env.METRICS_HOST,
-  metricsPort: env.METRICS_PORT,
-  graceMs: env.SHUTDOWN_GRACE_MS,
-  start: () => createPaymentsService(env, logger),
-});
+await startService(SUBGRAPH_NAME, loadPaymentsEnv, createPaymentsService);

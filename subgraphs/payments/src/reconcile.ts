@@ -1,9 +1,9 @@
 import { badUserInput } from '@shopcart/kit';
-import { orderLock, type PaymentsDeps } from './deps.js';
+import type { PaymentsDeps } from './deps.js';
 import { providerUnavailable } from './errors.js';
 import type { PaymentRecord } from './model.js';
 import { askProvider } from './providerCalls.js';
-import { applyProviderCharge, latestPayment, needsReconciliation } from './records.js';
+import { applyProviderCharge, latestPayment, needsReconciliation, orderLock } from './records.js';
 
 export function requireOrderId(orderId: string): void {
   if (orderId.trim().length === 0 || orderId.length > 255) throw badUserInput('orderId must be 1 to 255 characters', ['orderId']);

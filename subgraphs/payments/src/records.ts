@@ -2,6 +2,13 @@ import { findIn } from '@shopcart/kit';
 import type { PaymentModels, PaymentRecord, PaymentRecordStatus, RefundRecord } from './model.js';
 import type { ProviderCharge, ProviderRefund } from './providers/provider.js';
 
+/**
+ * Every write for one order queues behind this key: FerretDB runs conditional
+ * updates without isolation, and an order has one payment at a time, so
+ * charges, refunds and reconciliation of an order never interleave.
+ */
+export const orderLock = (orderId: string) => `order:${orderId}`;
+
 export async function findByKey(models: PaymentModels, idempotencyKey: string): Promise<PaymentRecord | null> {
   return models.Payment.findOne({ idempotencyKey }).lean<PaymentRecord>();
 }

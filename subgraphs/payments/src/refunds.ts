@@ -1,9 +1,9 @@
 import { badUserInput } from '@shopcart/kit';
-import { orderLock, type PaymentsDeps } from './deps.js';
+import type { PaymentsDeps } from './deps.js';
 import type { PaymentRecord } from './model.js';
 import { askProvider } from './providerCalls.js';
 import { reconcile, requireOrderId } from './reconcile.js';
-import { applyProviderRefund, latestPayment } from './records.js';
+import { applyProviderRefund, latestPayment, orderLock } from './records.js';
 
 const MAX_REASON_LENGTH = 500;
 

@@ -1,14 +1,9 @@
-import { forbidden, type Viewer, toMoney } from '@shopcart/kit';
+import { requireService, toMoney, type Viewer } from '@shopcart/kit';
 import type { PaymentStatus, Resolvers } from './__generated__/resolvers-types.js';
 import * as charges from './charges.js';
 import type { PaymentRecord } from './model.js';
 import * as reconcile from './reconcile.js';
 import * as refunds from './refunds.js';
-
-/** Internal operations: only services (orders) with their own signed identity. */
-function requireService(viewer: Viewer): void {
-  if (viewer.role !== 'SERVICE') throw forbidden('Internal operation: services only');
-}
 
 /** Orders checks ownership before the router asks for the payment; this is the same rule again, from our own record. */
 function maySee(viewer: Viewer, payment: PaymentRecord): boolean {

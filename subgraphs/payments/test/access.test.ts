@@ -1,15 +1,12 @@
 import { createServiceSigner } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postGraphQL } from '../../../scripts/harness.js';
-import { CHARGE, chargeInput, PAYMENT_FOR_ORDER, paymentOps, REFUND, startPaymentsPlatform, type PaymentsPlatform } from './support.js';
+import { postGraphQL } from '@shopcart/testing';
+import { CHARGE, chargeInput, PAYMENT_FOR_ORDER, REFUND, startPaymentsSuite, type PaymentOps, type PaymentsPlatform } from './support.js';
 
 let p: PaymentsPlatform;
-let ops: ReturnType<typeof paymentOps>;
+let ops: PaymentOps;
 
-beforeAll(async () => {
-  p = await startPaymentsPlatform();
-  ops = paymentOps(p);
-});
+beforeAll(async () => ({ p, ops } = await startPaymentsSuite()));
 afterAll(async () => p?.platform.stop());
 
 /** Every internal operation, against one order that has a captured payment. */

@@ -1,7 +1,7 @@
 import { isFerretDb } from '@shopcart/kit';
 import type { mongo } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postGraphQL } from '../../../scripts/harness.js';
+import { postGraphQL } from '@shopcart/testing';
 import { recordChargeIntent } from '../src/charges.js';
 import { chargeInput, paymentOps, startPaymentsPlatform, uniqueId, type PaymentsPlatform } from './support.js';
 

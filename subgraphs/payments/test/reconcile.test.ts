@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordChargeIntent } from '../src/charges.js';
-import { chargeInput, errorCode, paymentOps, providerCalls, startPaymentsPlatform, type PaymentsPlatform } from './support.js';
+import { chargeInput, errorCode, providerCalls, startPaymentsSuite, type PaymentOps, type PaymentsPlatform } from './support.js';
 
 let p: PaymentsPlatform;
-let ops: ReturnType<typeof paymentOps>;
+let ops: PaymentOps;
 const signal = () => new AbortController().signal;
 
-beforeAll(async () => {
-  p = await startPaymentsPlatform();
-  ops = paymentOps(p);
-});
+beforeAll(async () => ({ p, ops } = await startPaymentsSuite()));
 afterAll(async () => p?.platform.stop());
 
 describe('paymentForOrder', () => {

@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chargeInput, errorCode, paymentOps, providerCalls, startPaymentsPlatform, type PaymentsPlatform } from './support.js';
+import { chargeInput, errorCode, providerCalls, startPaymentsSuite, type PaymentOps, type PaymentsPlatform } from './support.js';
 
 let p: PaymentsPlatform;
-let ops: ReturnType<typeof paymentOps>;
+let ops: PaymentOps;
 
-beforeAll(async () => {
-  p = await startPaymentsPlatform();
-  ops = paymentOps(p);
-});
+beforeAll(async () => ({ p, ops } = await startPaymentsSuite()));
 afterAll(async () => p?.platform.stop());
 
 async function refundsCounted(outcome: string): Promise<number> {

@@ -1,8 +1,8 @@
-import { createIdentitySigner, createLogger, createServiceClient, createServiceSigner, importPrivateKey, ServiceCallError, type Viewer } from '@shopcart/kit';
+import { createIdentitySigner, createLogger, createServiceClient, createServiceSigner, importPrivateKey, type Viewer } from '@shopcart/kit';
 import { inject } from 'vitest';
-import { postGraphQL, startPlatform, type Platform } from '../../../scripts/harness.js';
+import { postGraphQL, startPlatform, type Platform } from '@shopcart/testing';
 import type { ChargeRequest } from '../src/charges.js';
-import type { TestProvider } from '../src/providers/test.js';
+import type { TestProvider } from '../src/providers/sandbox.js';
 import type { PaymentsService } from '../src/server.js';
 
 /** A platform with payments (and the router), plus ways to call payments directly. */
@@ -36,18 +36,8 @@ export async function startPaymentsPlatform(env: Record<string, string> = {}): P
   };
 }
 
-/** The GraphQL error a service call failed with (the service client throws on errors). */
-export async function callError(call: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof ServiceCallError) return { code: err.code, message: err.message };
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
-
-export const errorCode = async (call: Promise<unknown>) => (await callError(call)).code;
+/** The GraphQL error a service call failed with (the service client throws on errors), and its code. */
+export { callError, errorCode } from '@shopcart/testing';
 
 const PAYMENT_FIELDS = 'id status amount { amount currencyCode } provider last4 failureReason';
 export const CHARGE = `mutation Charge($input: ChargeInput!) { chargePayment(input: $input) { outcome payment { ${PAYMENT_FIELDS} } } }`;
@@ -69,6 +59,14 @@ export interface ChargeResultShape {
 }
 
 /** Typed shortcuts for the internal operations, as orders calls them. */
+/** The platform and its typed operations, as most test files start. */
+export async function startPaymentsSuite(env: Record<string, string> = {}): Promise<{ p: PaymentsPlatform; ops: PaymentOps }> {
+  const p = await startPaymentsPlatform(env);
+  return { p, ops: paymentOps(p) };
+}
+
+export type PaymentOps = ReturnType<typeof paymentOps>;
+
 export function paymentOps(p: PaymentsPlatform) {
   return {
     charge: async (input: ChargeRequest) => (await p.call<{ chargePayment: ChargeResultShape }>(CHARGE, { input })).chargePayment,

@@ -10,7 +10,7 @@ import {
   type StreamConsumer,
 } from '@shopcart/kit';
 import type { Types } from 'mongoose';
-import type { CatalogDeps } from './catalog.js';
+import type { CatalogDeps } from './deps.js';
 import { fetchByIds, nextRevision, type ProductDoc } from './model.js';
 
 /*

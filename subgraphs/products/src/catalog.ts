@@ -1,24 +1,12 @@
-import { DomainError, isDuplicateKey, type Logger } from '@shopcart/kit';
+import { DomainError, isDuplicateKey } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import type { ProductInput, ProductUpdateInput } from './__generated__/resolvers-types.js';
-import type { AnnounceChange } from './catalogChanges.js';
 import { categoryPath } from './categories.js';
-import type { InitialStock, StockLevel } from './initialStock.js';
+import type { CatalogDeps } from './deps.js';
+import type { StockLevel } from './initialStock.js';
 import { fetchByIds, nextRevision, objectIdOrNull, type ProductDoc, type ProductsModels, type VariantRecord } from './model.js';
 import { validateProductInput, validateProductUpdate, validateVariantUpdate, type NewProduct } from './productInput.js';
-import type { SearchIndex } from './searchIndex.js';
 import { slugFrom } from './slugs.js';
-
-export interface CatalogDeps {
-  models: ProductsModels;
-  index: SearchIndex;
-  /** ISO 4217 code of every price (CATALOG_CURRENCY). */
-  currency: string;
-  initialStock: InitialStock;
-  /** Tells services that cache product facts (the cart) that a product changed. */
-  announce: AnnounceChange;
-  logger: Logger;
-}
 
 /** Generated slugs that collide get -2, -3, ...; past this many tries the title is too common to guess. */
 const MAX_SLUG_ATTEMPTS = 50;

@@ -1,7 +1,7 @@
 import { cleanText, DomainError, isDuplicateKey } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import type { CategoryInput } from './__generated__/resolvers-types.js';
-import type { CatalogDeps } from './catalog.js';
+import type { CatalogDeps } from './deps.js';
 import { nextRevision, objectIdOrNull, type CategoryDoc, type ProductsModels } from './model.js';
 import { isValidSlug, slugFrom } from './slugs.js';
 

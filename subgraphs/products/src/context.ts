@@ -1,5 +1,5 @@
 import type { BaseSubgraphContext } from '@shopcart/kit';
-import type { CatalogDeps } from './catalog.js';
+import type { CatalogDeps } from './deps.js';
 import { createLoaders, type ProductsLoaders } from './loaders.js';
 import type { ProductsModels } from './model.js';
 import type { SearchIndex } from './searchIndex.js';

@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { summarize } from './catalog.js';
 import { nextRevision, reserveRevisions, type CategoryDoc, type ProductDoc, type ProductStatus, type ProductsModels, type SkuDoc, type VariantRecord } from './model.js';
 
-/** Shapes of scripts/catalog-generator.ts: categories and products refer to categories by slug. */
+/** Shapes of scripts/stack/catalog-generator.ts: categories and products refer to categories by slug. */
 export interface ImportCategory {
   slug: string;
   name: string;

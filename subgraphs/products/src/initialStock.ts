@@ -1,8 +1,7 @@
-import type { Logger, ServiceClient } from '@shopcart/kit';
+import type { Logger } from '@shopcart/kit';
 import type { Types } from 'mongoose';
+import type { InventoryClient } from './clients.js';
 import type { ProductsModels } from './model.js';
-
-const INITIALIZE_STOCK = 'mutation InitializeStock($levels: [StockLevelInput!]!) { initializeStock(levels: $levels) }';
 
 /** A pending record older than this without its product belongs to a create that failed or crashed. */
 const ABANDONED_AFTER_MS = 60_000;
@@ -32,8 +31,8 @@ export interface InitialStock {
  * same levels twice; initializeStock only sets levels for SKUs it does not
  * know yet, which makes the repeat harmless.
  */
-export function createInitialStock(options: { models: ProductsModels; client: ServiceClient | null; logger: Logger; retryMs: number }): InitialStock {
-  const { models, client, logger, retryMs } = options;
+export function createInitialStock(options: { models: ProductsModels; inventory: InventoryClient | null; logger: Logger; retryMs: number }): InitialStock {
+  const { models, inventory, logger, retryMs } = options;
   let timer: NodeJS.Timeout | null = null;
   let flushing = false;
   let stopped = true;
@@ -41,12 +40,12 @@ export function createInitialStock(options: { models: ProductsModels; client: Se
   let outstanding = 0;
 
   async function send(productId: Types.ObjectId, levels: StockLevel[]): Promise<boolean> {
-    if (!client) {
+    if (!inventory) {
       logger.warn({ productId: String(productId) }, 'no SERVICE_PRIVATE_KEY: initial stock stays pending');
       return false;
     }
     try {
-      await client.request(INITIALIZE_STOCK, { levels });
+      await inventory.initializeStock(levels);
       await models.PendingStock.deleteOne({ _id: productId });
       return true;
     } catch (err) {

@@ -31,8 +31,8 @@ const categorySchema = new Schema<CategoryDoc>(
 const imageSchema = new Schema({ url: { type: String, required: true }, altText: { type: String, default: null } }, { _id: false });
 const selectedOptionSchema = new Schema({ name: { type: String, required: true }, value: { type: String, required: true } }, { _id: false });
 
-// Variants are embedded: they never change after creation (there is no
-// variant mutation), so a page of products is one read with its variants.
+// Variants are embedded: they are written with their product (updateVariant
+// rewrites the product document), so a page of products is one read with its variants.
 const variantSchema = new Schema<VariantRecord>({
   sku: { type: String, required: true },
   title: { type: String, required: true },

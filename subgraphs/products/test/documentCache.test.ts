@@ -1,8 +1,7 @@
 import { listen, type Viewer } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postGraphQL } from '../../../scripts/harness.js';
-import { serviceKeyEnv } from '../../../scripts/keys.js';
+import { postGraphQL, serviceKeyEnv } from '@shopcart/testing';
 import { loadProductsEnv } from '../src/env.js';
 import { createProductsService, type ProductsService } from '../src/server.js';
 import { ARCHIVE_PRODUCT, createProduct, startProductsPlatform, type ProductsPlatform } from './support.js';

@@ -1,9 +1,7 @@
 import { listen, type Viewer } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateCategories, generateProducts } from '../../../scripts/catalog-generator.js';
-import { postGraphQL } from '../../../scripts/harness.js';
-import { serviceKeyEnv } from '../../../scripts/keys.js';
+import { generateCategories, generateProducts, postGraphQL, serviceKeyEnv } from '@shopcart/testing';
 import { loadProductsEnv } from '../src/env.js';
 import { importCatalog } from '../src/importCatalog.js';
 import { nextRevision, type ProductDoc } from '../src/model.js';

@@ -1,6 +1,6 @@
 import { createServiceSigner } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postGraphQL } from '../../../scripts/harness.js';
+import { postGraphQL } from '@shopcart/testing';
 import { ARCHIVE_PRODUCT, SEARCH, createCategory, createProduct, startProductsPlatform, type ProductsPlatform } from './support.js';
 
 let p: ProductsPlatform;

@@ -1,29 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { badUserInput, cleanText, DomainError, isDuplicateKey, type KeyedLock, type Viewer } from '@shopcart/kit';
+import { badUserInput, cleanText, DomainError, isDuplicateKey, type Viewer } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import { z } from 'zod';
-import type { GuestCartMerger } from './cartMerge.js';
+import type { AccountDeps } from './deps.js';
 import type { UserDoc, UsersModels } from './model.js';
 import { burnPasswordCheck, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
-import type { SuccessorStash } from './successorStash.js';
-import type { SessionRegistry } from './sessions.js';
-import type { LoginThrottle } from './throttle.js';
-import { createRefreshToken, revokeRefreshFamily, rotateRefreshToken, type AccessTokenIssuer } from './tokens.js';
-
-export interface AccountDeps {
-  models: UsersModels;
-  tokens: AccessTokenIssuer;
-  throttle: LoginThrottle;
-  passwordCost: number;
-  refreshTtlDays: number;
-  /** How long a just-rotated refresh token still answers with its successor (REFRESH_TOKEN_REUSE_GRACE_SECONDS). */
-  refreshGraceMs: number;
-  successors: SuccessorStash;
-  /** Serialises rotations of one refresh token (see kit locks.ts for why). */
-  locks: KeyedLock;
-  mergeGuestCart: GuestCartMerger;
-  sessions: SessionRegistry;
-}
+import { createRefreshToken, revokeRefreshFamily, rotateRefreshToken } from './tokens.js';
 
 export interface Session {
   user: UserDoc;

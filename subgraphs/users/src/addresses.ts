@@ -1,4 +1,4 @@
-import { DomainError, validateAddress as validateSharedAddress, type AddressInput, type Viewer } from '@shopcart/kit';
+import { DomainError, validateAddress as validateSharedAddress, type AddressInput, type AddressSnapshot, type Viewer } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import type { AddressDoc, UsersModels } from './model.js';
 
@@ -72,20 +72,8 @@ export async function setDefaultAddress(models: UsersModels, viewer: Viewer, id:
 }
 
 
-export interface CheckoutAddress {
-  id: string;
-  fullName: string;
-  line1: string;
-  line2: string | null;
-  city: string;
-  region: string | null;
-  postalCode: string;
-  countryCode: string;
-  phone: string | null;
-}
-
 /** For orders at checkout: the address only if it belongs to this user, as a plain copy. */
-export async function checkoutAddress(models: UsersModels, userId: string, addressId: string): Promise<CheckoutAddress | null> {
+export async function checkoutAddress(models: UsersModels, userId: string, addressId: string): Promise<AddressSnapshot | null> {
   if (!Types.ObjectId.isValid(userId) || !Types.ObjectId.isValid(addressId)) return null;
   const address = await models.Address.findOne({ _id: addressId, userId }).lean();
   if (!address) return null;

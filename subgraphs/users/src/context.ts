@@ -1,5 +1,5 @@
 import type { BaseSubgraphContext } from '@shopcart/kit';
-import type { AccountDeps } from './accounts.js';
+import type { AccountDeps } from './deps.js';
 import { createLoaders, type UsersLoaders } from './loaders.js';
 import type { UsersModels } from './model.js';
 

@@ -1,22 +1,14 @@
-import { baseEnvSchema, loadEnv, pemString, refuseDevelopmentDefaults, serviceEnvFields } from '@shopcart/kit';
+import { baseEnvSchema, loadSubgraphEnv, pemString, refuseDevelopmentDefaults, subgraphEnvFields, type SubgraphEnv } from '@shopcart/kit';
 import { z } from 'zod';
 
 export const DEV_ADMIN_EMAIL = 'admin@shopcart.dev';
 export const DEV_ADMIN_PASSWORD = 'shopcart-admin';
 
 export const usersEnvSchema = baseEnvSchema.extend({
-  ...serviceEnvFields,
-  PORT: z.coerce.number().int().min(0).max(65535).default(4001),
-  USERS_MONGODB_URL: z.string().optional(),
-  MONGODB_URL: z.string().default('mongodb://127.0.0.1:27017'),
-  USERS_DB_NAME: z.string().default('shopcart_users'),
-  USERS_REDIS_URL: z.string().optional(),
-  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
-  REDIS_KEY_PREFIX: z.string().default(''),
+  // Before the shared fields: a message about missing keys names the signing key first.
   /** Signs access tokens (EdDSA, PKCS#8 PEM); only this service holds it. */
   ACCESS_TOKEN_PRIVATE_KEY: pemString,
-  /** Verifies identity forwarded by the router (SPKI PEM). */
-  ROUTER_PUBLIC_KEY: pemString,
+  ...subgraphEnvFields('users', { port: 4001, database: 'shopcart_users' }),
   /** The cart service, for merging a guest cart at login (its internal mergeGuestCart). */
   CART_URL: z.url().optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(15 * 60),
@@ -43,18 +35,16 @@ export const usersEnvSchema = baseEnvSchema.extend({
   ADMIN_PASSWORD: z.string().optional(),
 });
 
-export type UsersEnv = z.infer<typeof usersEnvSchema> & { mongoUrl: string; redisUrl: string; adminEmail: string; adminPassword: string };
+export type UsersEnv = SubgraphEnv<typeof usersEnvSchema> & { adminEmail: string; adminPassword: string };
 
 export function loadUsersEnv(source: Record<string, string | undefined> = process.env): UsersEnv {
-  const env = loadEnv(usersEnvSchema, source);
+  const env = loadSubgraphEnv('users', usersEnvSchema, source);
   refuseDevelopmentDefaults(env, [
     ['ADMIN_EMAIL', env.ADMIN_EMAIL, DEV_ADMIN_EMAIL],
     ['ADMIN_PASSWORD', env.ADMIN_PASSWORD, DEV_ADMIN_PASSWORD],
   ]);
   return {
     ...env,
-    mongoUrl: env.USERS_MONGODB_URL ?? env.MONGODB_URL,
-    redisUrl: env.USERS_REDIS_URL ?? env.REDIS_URL,
     adminEmail: env.ADMIN_EMAIL ?? DEV_ADMIN_EMAIL,
     adminPassword: env.ADMIN_PASSWORD ?? DEV_ADMIN_PASSWORD,
   };

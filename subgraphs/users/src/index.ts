@@ -1,16 +1,5 @@
-import { configOrExit, createLogger, runService } from '@shopcart/kit';
+import { startService } from '@shopcart/kit';
 import { loadUsersEnv } from './env.js';
 import { createUsersService, SUBGRAPH_NAME } from './server.js';
 
-const env = configOrExit(() => loadUsersEnv());
-const logger = createLogger(SUBGRAPH_NAME, env.LOG_LEVEL);
-await runService({
-  name: SUBGRAPH_NAME,
-  logger,
-  port: env.PORT,
-  host: env.HOST,
-  metricsHost: env.METRICS_HOST,
-  metricsPort: env.METRICS_PORT,
-  graceMs: env.SHUTDOWN_GRACE_MS,
-  start: () => createUsersService(env, logger),
-});
+await startService(SUBGRAPH_NAME, loadUsersEnv, createUsersService);

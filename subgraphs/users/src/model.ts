@@ -1,3 +1,4 @@
+import { addressSchemaFields } from '@shopcart/kit';
 import { Schema, type Connection, type HydratedDocument, type InferSchemaType, type Model } from 'mongoose';
 
 const userSchema = new Schema(
@@ -20,14 +21,7 @@ const userSchema = new Schema(
 const addressSchema = new Schema(
   {
     userId: { type: Schema.Types.ObjectId, required: true, index: true },
-    fullName: { type: String, required: true },
-    line1: { type: String, required: true },
-    line2: { type: String, default: null },
-    city: { type: String, required: true },
-    region: { type: String, default: null },
-    postalCode: { type: String, required: true },
-    countryCode: { type: String, required: true },
-    phone: { type: String, default: null },
+    ...addressSchemaFields,
   },
   { timestamps: true, collection: 'addresses' },
 );

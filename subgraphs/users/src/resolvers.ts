@@ -1,4 +1,4 @@
-import { DateTime, decodeCursor, DomainError, encodeCursor, forbidden, pageSize, payload, requireAdmin, requireUser, type Viewer } from '@shopcart/kit';
+import { DateTime, decodeCursor, DomainError, encodeCursor, pageSize, payload, requireAdmin, requireService, requireUser, type Viewer } from '@shopcart/kit';
 import { Types } from 'mongoose';
 import * as accounts from './accounts.js';
 import * as addresses from './addresses.js';
@@ -41,8 +41,7 @@ export const resolvers: Resolvers = {
       };
     },
     checkoutAddress: (_parent, args, { viewer, models }) => {
-      // Internal: only services (orders) with their own signed identity.
-      if (viewer.role !== 'SERVICE') throw forbidden('Internal operation: services only');
+      requireService(viewer);
       return addresses.checkoutAddress(models, args.userId, args.addressId);
     },
   },

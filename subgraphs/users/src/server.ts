@@ -1,18 +1,8 @@
-import {
-  createKeyedLock,
-  createLogger,
-  createServiceClient,
-  createServiceSigner,
-  createSubgraphServer,
-  importPrivateKey,
-  openSubgraphStores,
-  readSchema,
-  type Logger,
-  type Runnable,
-} from '@shopcart/kit';
-import { ensureAdmin, type AccountDeps } from './accounts.js';
-import { createGuestCartMerger } from './cartMerge.js';
+import { createKeyedLock, createLogger, createSubgraphServer, importPrivateKey, openSubgraphStores, readSchema, type Logger, type MongoSubgraphService } from '@shopcart/kit';
+import { ensureAdmin } from './accounts.js';
+import { createGuestCartMerger } from './clients.js';
 import { createContext, type UsersContext } from './context.js';
+import type { AccountDeps } from './deps.js';
 import type { UsersEnv } from './env.js';
 import { createModels, type UsersModels } from './model.js';
 import { passwordProblem } from './passwords.js';
@@ -25,31 +15,16 @@ import { createAccessTokenIssuer, sweepExpiredRefreshTokens } from './tokens.js'
 export const SUBGRAPH_NAME = 'users';
 export const typeDefs = readSchema(new URL('./schema.graphql', import.meta.url));
 
-export interface UsersService extends Runnable {
-  models: UsersModels;
-  logger: Logger;
-}
+export type UsersService = MongoSubgraphService<UsersModels>;
 
 /** Connects stores and builds the users subgraph; the caller decides where to listen. */
 export async function createUsersService(env: UsersEnv, logger: Logger = createLogger(SUBGRAPH_NAME, env.LOG_LEVEL)): Promise<UsersService> {
   if (env.NODE_ENV === 'production' && passwordProblem(env.adminPassword)) {
     throw new Error('Invalid configuration:\n  ADMIN_PASSWORD: too weak for production');
   }
-  const stores = await openSubgraphStores({
-    name: SUBGRAPH_NAME,
-    logger,
-    mongoUrl: env.mongoUrl,
-    dbName: env.USERS_DB_NAME,
-    redisUrl: env.redisUrl,
-    redisKeyPrefix: env.REDIS_KEY_PREFIX,
-    routerPublicKey: env.ROUTER_PUBLIC_KEY,
-    trustedServiceKeys: env.TRUSTED_SERVICE_KEYS,
-    createModels,
-  });
-  const { metrics, connection, models, redis, verifier } = stores;
+  const stores = await openSubgraphStores(env, { name: SUBGRAPH_NAME, logger, createModels });
+  const { connection, models, redis } = stores;
 
-  const signer = await createServiceSigner(SUBGRAPH_NAME, env.SERVICE_PRIVATE_KEY);
-  const cartClient = signer && env.CART_URL ? createServiceClient({ callee: 'cart', url: env.CART_URL, signer, logger }) : null;
   const privateKey = await importPrivateKey(env.ACCESS_TOKEN_PRIVATE_KEY);
   const tokens = await createAccessTokenIssuer(privateKey, env.ACCESS_TOKEN_PRIVATE_KEY, env.ACCESS_TOKEN_TTL_SECONDS);
   const accounts: AccountDeps = {
@@ -68,7 +43,7 @@ export async function createUsersService(env: UsersEnv, logger: Logger = createL
     refreshGraceMs: env.REFRESH_TOKEN_REUSE_GRACE_SECONDS * 1000,
     successors: createSuccessorStash(redis),
     locks: createKeyedLock(),
-    mergeGuestCart: createGuestCartMerger(cartClient, logger),
+    mergeGuestCart: await createGuestCartMerger(env, logger),
     sessions: createSessionRegistry(redis, env.ACCESS_TOKEN_TTL_SECONDS),
   };
 
@@ -81,18 +56,11 @@ export async function createUsersService(env: UsersEnv, logger: Logger = createL
 
   const jwksBody = JSON.stringify(tokens.jwks);
   const { http } = await createSubgraphServer<UsersContext>({
-    name: SUBGRAPH_NAME,
+    stores,
     typeDefs,
     resolvers,
-    verifier,
-    logger,
-    metrics,
     maxBodyBytes: env.MAX_BODY_BYTES,
     createContext: (base) => createContext(base, models, accounts),
-    readiness: async () => {
-      const { mongodb: mongo, redis: redisOk } = await stores.ping();
-      return { ready: mongo && redisOk, checks: { mongodb: mongo, redis: redisOk } };
-    },
     routes: {
       // The router verifies access tokens with this public key set.
       '/.well-known/jwks.json': (_req, res) => {
@@ -105,6 +73,7 @@ export async function createUsersService(env: UsersEnv, logger: Logger = createL
   return {
     http,
     models,
+    connection,
     logger,
     async close() {
       clearInterval(sweeper);

@@ -1,6 +1,6 @@
 import { createIdentitySigner, createLogger, createServiceClient, createServiceSigner, importPrivateKey, ServiceCallError, type ServiceClient } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { postGraphQL, startPlatform, type Platform } from '../../../scripts/harness.js';
+import { postGraphQL, startPlatform, type Platform } from '@shopcart/testing';
 
 const CHECKOUT_ADDRESS = `query CheckoutAddress($userId: ID!, $addressId: ID!) {
   checkoutAddress(userId: $userId, addressId: $addressId) { id fullName line1 line2 city region postalCode countryCode phone }

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createIdentitySigner, importPrivateKey, type IdentitySigner, type Viewer } from '@shopcart/kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { postGraphQL, startPlatform, type Platform } from '../../../scripts/harness.js';
+import { postGraphQL, startPlatform, type Platform } from '@shopcart/testing';
 
 const ENTITY = (id: string) => `{ _entities(representations: [{ __typename: "User", id: "${id}" }]) { ... on User { email } } }`;
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startPlatform, type Platform } from '../../../scripts/harness.js';
+import { startPlatform, type Platform } from '@shopcart/testing';
 
 const ADDRESS = 'address { id fullName line1 city } userErrors { code message field }';
 const home = { fullName: 'Ada Lovelace', line1: '1 Main St', city: 'Berlin', postalCode: '10115', countryCode: 'DE' };

@@ -1,3 +1,5 @@
+import type { ChargeRequest } from '@shopcart/kit';
+
 /**
  * What payments needs from a payment provider (a card processor). Every call
  * carries an idempotency key and must be safe to repeat: payments retries
@@ -32,16 +34,8 @@ export interface ProviderCharge {
   refunds: ProviderRefund[];
 }
 
-export interface AuthorizeRequest {
-  idempotencyKey: string;
-  orderId: string;
-  customerId: string;
-  /** Minor units, above zero. */
-  amount: number;
-  currencyCode: string;
-  /** The token the storefront got from the provider's card form; never a card number. */
-  paymentToken: string;
-}
+/** Payments hands the provider the charge as orders asked for it. */
+export type AuthorizeRequest = ChargeRequest;
 
 export interface ProviderCallOptions {
   /** Aborted when payments stops waiting; the provider may still act on the call. */

@@ -2,7 +2,7 @@ import type { Connection } from 'mongoose';
 import type { PaymentsEnv } from '../env.js';
 import type { ProviderName } from './names.js';
 import type { PaymentProvider } from './provider.js';
-import { createTestProvider } from './test.js';
+import { createTestProvider } from './sandbox.js';
 
 /** What a provider factory may use: its configuration and, for a provider that keeps a ledger, the database. */
 export interface ProviderContext {

@@ -3,10 +3,10 @@ import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../processes.js';
-import { runDir } from '../stack.js';
+import { runDir } from '../stores.js';
 
 /*
- * npm start's stack as the README starts it (scripts/dev.ts, on free ports,
+ * npm start's stack as the README starts it (scripts/stack/dev.ts, on free ports,
  * with stores of its own): a service or a store that dies is started again
  * while the rest keeps serving.
  */
@@ -54,7 +54,7 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number):
 
 beforeAll(async () => {
   dir = runDir('shopcart-dev-');
-  dev = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts'], {
+  dev = spawn(process.execPath, ['--import', 'tsx', 'scripts/stack/dev.ts'], {
     cwd: REPO_ROOT,
     // Its own stores: the suite's query audit is not about them.
     env: { ...process.env, STORE_QUERY_AUDIT_DIR: '', NODE_ENV: 'development', LOG_LEVEL: 'warn', SHOPCART_DATA_DIR: dir, SHOPCART_FREE_PORTS: 'true', SEED_PRODUCTS: '30' },

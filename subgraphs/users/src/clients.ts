@@ -1,4 +1,5 @@
-import type { Logger, ServiceClient } from '@shopcart/kit';
+import { serviceClientFactory, type Logger } from '@shopcart/kit';
+import type { UsersEnv } from './env.js';
 
 /**
  * Login with a guestCartId hands the guest cart to the cart service, which
@@ -10,7 +11,10 @@ export type GuestCartMerger = (guestCartId: string, userId: string) => Promise<v
 
 const MERGE = `mutation MergeGuestCart($guestCartId: ID!, $userId: ID!) { mergeGuestCart(guestCartId: $guestCartId, userId: $userId) }`;
 
-export function createGuestCartMerger(cart: ServiceClient | null, logger: Logger): GuestCartMerger {
+/** The cart's internal mergeGuestCart, called with this service's own identity (`users`). */
+export async function createGuestCartMerger(env: UsersEnv, logger: Logger): Promise<GuestCartMerger> {
+  const connect = await serviceClientFactory('users', env.SERVICE_PRIVATE_KEY, logger);
+  const cart = env.CART_URL ? connect('cart', env.CART_URL) : null;
   return async (guestCartId, userId) => {
     if (!cart) {
       logger.warn('login with a guest cart, but no cart service is configured (CART_URL)');

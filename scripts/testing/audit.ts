@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { DISPOSABLE_STACK_ENV, startStack, type Stack } from '@shopcart/stack';
 import { auditServer } from 'graphql-http';
-import { startProcessStack, type ProcessStack } from './process-stack.js';
-import { runDir, startMongo, startRedis } from './stack.js';
 
 /**
  * `npm run audit`: a freshly started stack (its own stores on free ports,
@@ -22,7 +20,7 @@ interface Probe {
 const log = (line: string) => process.stderr.write(`[audit] ${line}\n`);
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-let stack: ProcessStack;
+let stack: Stack;
 let clientSeq = 0;
 /** Each probe speaks from addresses of its own (the stack trusts one proxy hop), so one probe's limits do not touch another's. */
 const newClient = () => `203.0.113.${(clientSeq += 1)}`;
@@ -190,49 +188,43 @@ const probes: Probe[] = [
 ];
 
 async function main(): Promise<number> {
-  const dir = runDir('shopcart-audit-');
-  const [redis, mongo] = await Promise.all([startRedis({ dir: join(dir, 'redis'), appendonly: false }), startMongo({ dir: join(dir, 'mongo'), durable: false })]);
+  log('starting a fresh stack');
+  stack = await startStack({
+    stores: { appendonly: false, durable: false },
+    seedProducts: 200,
+    env: DISPOSABLE_STACK_ENV,
+    routerEnv: { TRUST_PROXY_HOPS: '1', APQ_REGISTRATIONS_PER_CLIENT: '5' },
+    stopGraceMs: 5_000,
+  });
   try {
-    log('starting a fresh stack');
-    stack = await startProcessStack({
-      mongoUrl: mongo.url,
-      redisUrl: redis.url,
-      seedProducts: 200,
-      routerEnv: { TRUST_PROXY_HOPS: '1', APQ_REGISTRATIONS_PER_CLIENT: '5' },
-    });
-    try {
-      log('graphql-http server audit');
-      const audits = await auditServer({ url: stack.routerUrl });
-      const by = (status: string) => audits.filter((a) => a.status === status);
-      const rows: string[] = [];
-      for (const probe of probes) {
-        log(`probe ${probe.finding}`);
-        const result = await probe.run().catch((err: unknown) => ({ observed: `probe failed: ${err instanceof Error ? err.message : String(err)}`, ok: false }));
-        rows.push(`| ${probe.finding} | ${probe.expected} | ${result.observed} | ${result.ok ? 'yes' : '**no**'} |`);
-      }
-      const failed = rows.filter((row) => row.endsWith('**no** |')).length;
-      const lines = [
-        '## GraphQL over HTTP server audit (graphql-http)',
-        '',
-        `${by('ok').length} ok, ${by('warn').length} warnings, ${by('error').length} errors of ${audits.length}.`,
-        ...[...by('warn'), ...by('error')].map((a) => `- ${a.status}: ${a.name}${'reason' in a ? ` (${String(a.reason).slice(0, 160)})` : ''}`),
-        '',
-        '## Probes, one per finding of the audit',
-        '',
-        '| finding | expected | observed | held |',
-        '|---|---|---|---|',
-        ...rows,
-        '',
-        `${probes.length - failed} of ${probes.length} probes held; ${by('error').length} server audit errors.`,
-      ];
-      process.stdout.write(`${lines.join('\n')}\n`);
-      return failed > 0 || by('error').length > 0 ? 1 : 0;
-    } finally {
-      await stack.close();
+    log('graphql-http server audit');
+    const audits = await auditServer({ url: stack.routerUrl });
+    const by = (status: string) => audits.filter((a) => a.status === status);
+    const rows: string[] = [];
+    for (const probe of probes) {
+      log(`probe ${probe.finding}`);
+      const result = await probe.run().catch((err: unknown) => ({ observed: `probe failed: ${err instanceof Error ? err.message : String(err)}`, ok: false }));
+      rows.push(`| ${probe.finding} | ${probe.expected} | ${result.observed} | ${result.ok ? 'yes' : '**no**'} |`);
     }
+    const failed = rows.filter((row) => row.endsWith('**no** |')).length;
+    const lines = [
+      '## GraphQL over HTTP server audit (graphql-http)',
+      '',
+      `${by('ok').length} ok, ${by('warn').length} warnings, ${by('error').length} errors of ${audits.length}.`,
+      ...[...by('warn'), ...by('error')].map((a) => `- ${a.status}: ${a.name}${'reason' in a ? ` (${String(a.reason).slice(0, 160)})` : ''}`),
+      '',
+      '## Probes, one per finding of the audit',
+      '',
+      '| finding | expected | observed | held |',
+      '|---|---|---|---|',
+      ...rows,
+      '',
+      `${probes.length - failed} of ${probes.length} probes held; ${by('error').length} server audit errors.`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return failed > 0 || by('error').length > 0 ? 1 : 0;
   } finally {
-    await Promise.all([redis.stop(), mongo.stop()]);
-    rmSync(dir, { recursive: true, force: true });
+    await stack.close();
   }
 }
 

@@ -1,33 +1,27 @@
-import { rmSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { startProcessStack, type ProcessStack } from './process-stack.js';
-import { runDir, startMongo, startRedis } from './stack.js';
+import { DISPOSABLE_STACK_ENV, startStack, type Stack } from '@shopcart/stack';
+import type { ScenarioResult } from './benchContext.js';
 
 /**
- * How fast a catalog page answers while inventory is away, one command:
- *   npx tsx scripts/bench-degraded.ts --size 200 --requests 100
- * Starts its own stores and every service as its own process on free ports,
- * seeds the catalog, then times the same catalog page (20 products, their
- * variants' prices and stock) one request at a time: healthy; inventory
- * killed (SIGKILL) with its circuit breaker open; inventory hung (SIGSTOP:
- * connections accepted, nothing answered) before and after the breaker
- * opens; and healthy again after the half-open probe.
+ * 11: how fast a catalog page answers while inventory is away. A stack of
+ * its own, every service as its own process as `npm start` runs them, on a
+ * seeded catalog; the same catalog page (20 products, their variants' prices
+ * and stock) one request at a time: healthy; inventory killed (SIGKILL) with
+ * its circuit breaker open; inventory hung (SIGSTOP: connections accepted,
+ * nothing answered) before and after the breaker opens; and healthy again
+ * after the half-open probe.
  */
-const { values } = parseArgs({
-  options: {
-    // FerretDB reads whole collections, so larger catalogs mostly measure the store.
-    size: { type: 'string', default: '200' },
-    requests: { type: 'string', default: '100' },
-    'timeout-ms': { type: 'string', default: '5000' },
-  },
-});
-const size = Number(values.size);
-const requests = Number(values.requests);
-const timeoutMs = Number(values['timeout-ms']);
+
+export interface DegradedOptions {
+  size: number;
+  /** Requests per phase. */
+  requests: number;
+  /** The router's SUBGRAPH_TIMEOUT_MS. */
+  timeoutMs: number;
+  log: (line: string) => void;
+}
 
 const CATALOG_PAGE = 'query CatalogPage { products(first: 20) { nodes { title variants { price { amount } inventory { available } } } } }';
+const WARM_UP_REQUESTS = 20;
 
 interface Sample {
   ms: number;
@@ -51,7 +45,7 @@ async function series(url: string, count: number): Promise<Sample[]> {
   return samples;
 }
 
-async function breakerState(stack: ProcessStack): Promise<number | null> {
+async function breakerState(stack: Stack): Promise<number | null> {
   const text = await (await fetch(stack.metricsUrls.router!)).text();
   const line = text.split('\n').find((l) => l.startsWith('subgraph_breaker_state{') && l.includes('subgraph="inventory"'));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : null;
@@ -71,31 +65,30 @@ const percentile = (xs: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 };
 
-async function main(): Promise<void> {
-  const dir = runDir('shopcart-bench-');
-  const [redis, mongo] = await Promise.all([startRedis({ dir: join(dir, 'redis'), appendonly: false }), startMongo({ dir: join(dir, 'mongo') })]);
-  let stack: ProcessStack | undefined;
+export async function degradedCatalog(options: DegradedOptions): Promise<ScenarioResult> {
+  const { size, requests, timeoutMs, log } = options;
+  const stack = await startStack({
+    stores: { appendonly: false },
+    seedProducts: size,
+    env: { ...DISPOSABLE_STACK_ENV, LOG_LEVEL: 'warn' },
+    // The limits are not what is measured here.
+    routerEnv: { SUBGRAPH_TIMEOUT_MS: String(timeoutMs), RATE_LIMIT_PER_IP: '1000000' },
+    stopGraceMs: 5_000,
+    log,
+  });
   const rows: Array<[string, Sample[]]> = [];
   try {
-    stack = await startProcessStack({
-      mongoUrl: mongo.url,
-      redisUrl: redis.url,
-      seedProducts: size,
-      env: { LOG_LEVEL: 'warn' },
-      // The limits are not what is measured here.
-      routerEnv: { SUBGRAPH_TIMEOUT_MS: String(timeoutMs), RATE_LIMIT_PER_IP: '1000000' },
-    });
     const url = stack.routerUrl;
-    await series(url, 20);
+    await series(url, WARM_UP_REQUESTS);
     rows.push(['healthy', await series(url, requests)]);
 
     await stack.kill('inventory', 'SIGKILL');
-    await until('the breaker to open on a dead inventory', async () => (await catalogPage(url), (await breakerState(stack!)) === 2));
+    await until('the breaker to open on a dead inventory', async () => (await catalogPage(url), (await breakerState(stack)) === 2));
     rows.push(['inventory killed, breaker open', await series(url, requests)]);
 
     await stack.start('inventory');
     await until('recovery after the half-open probe', async () => (await catalogPage(url)).stockMissing === 0);
-    await series(url, 20);
+    await series(url, WARM_UP_REQUESTS);
 
     stack.process('inventory').child.kill('SIGSTOP');
     // Concurrent traffic, as a live storefront has: enough timed-out calls within the window to open the breaker.
@@ -105,7 +98,7 @@ async function main(): Promise<void> {
       'the breaker to open on a hung inventory',
       async () => {
         hung.push(...(await Promise.all(Array.from({ length: 8 }, () => catalogPage(url)))));
-        return (await breakerState(stack!)) === 2;
+        return (await breakerState(stack)) === 2;
       },
       timeoutMs * 6,
     );
@@ -115,31 +108,28 @@ async function main(): Promise<void> {
     stack.process('inventory').child.kill('SIGCONT');
     await until('recovery after the half-open probe', async () => (await catalogPage(url)).stockMissing === 0);
     rows.push(['healthy again', await series(url, requests)]);
-
-    const line = ([name, samples]: [string, Sample[]]) => {
-      const ms = samples.map((s) => s.ms);
-      const missing = samples.reduce((n, s) => n + s.stockMissing, 0) / samples.length;
-      return `| ${name} | ${samples.length} | ${percentile(ms, 50).toFixed(1)} | ${percentile(ms, 95).toFixed(1)} | ${missing.toFixed(0)} |`;
-    };
-    process.stdout.write(
-      [
-        '',
-        `Catalog page (20 products, variants with price and stock) through the router, ${size} products, SUBGRAPH_TIMEOUT_MS ${timeoutMs}, one request at a time unless noted (${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version})`,
-        '',
-        '| inventory | requests | median ms | p95 ms | variants without stock per page |',
-        '|---|---|---|---|---|',
-        ...rows.map(line),
-        '',
-      ].join('\n'),
-    );
   } catch (err) {
-    for (const [name, lines] of Object.entries(stack?.logs ?? {})) for (const l of lines.slice(-5)) process.stderr.write(`${name}: ${l}\n`);
+    for (const [name, lines] of Object.entries(stack.logs)) for (const l of lines.slice(-5)) log(`  ${name}: ${l}`);
     throw err;
   } finally {
-    await stack?.close();
-    await Promise.all([redis.stop(), mongo.stop()]);
-    rmSync(dir, { recursive: true, force: true });
+    await stack.close();
   }
-}
 
-await main();
+  const figures: ScenarioResult['figures'] = {};
+  log('  | inventory | requests | median ms | p95 ms | variants without stock per page |');
+  log('  |---|---|---|---|---|');
+  for (const [name, samples] of rows) {
+    const ms = samples.map((s) => s.ms);
+    const missing = samples.reduce((n, s) => n + s.stockMissing, 0) / samples.length;
+    log(`  | ${name} | ${samples.length} | ${percentile(ms, 50).toFixed(1)} | ${percentile(ms, 95).toFixed(1)} | ${missing.toFixed(0)} |`);
+    figures[name] = { requests: samples.length, 'median ms': percentile(ms, 50), 'p95 ms': percentile(ms, 95), 'variants without stock per page': missing };
+  }
+  return {
+    title: `11. Catalog page while inventory is away: ${size} products, SUBGRAPH_TIMEOUT_MS ${timeoutMs}, through the router`,
+    available: true,
+    note: 'A stack of its own, every service as its own process as `npm start` runs them. 20 products with their variants\' price and stock, one request at a time unless noted; inventory killed (SIGKILL), then hung (SIGSTOP), each time until its breaker opens, and healthy again after the half-open probe.',
+    figures,
+    checks: [],
+    failed: false,
+  };
+}

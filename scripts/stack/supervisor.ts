@@ -18,6 +18,8 @@ export interface Supervised {
   name: string;
   /** The current process, while one runs. */
   current(): Running | null;
+  /** From now on an exit is final: a stack stopping as a whole, whose processes may exit before their turn (Ctrl-C reaches them all). */
+  stopRestarting(): void;
   stop(): Promise<void>;
 }
 
@@ -88,12 +90,16 @@ export async function supervise(options: SupervisorOptions): Promise<Supervised>
   const first = await options.start();
   options.started?.(first);
   watch(first);
+  const stopRestarting = () => {
+    stopping = true;
+    if (timer) clearTimeout(timer);
+  };
   return {
     name,
     current: () => running,
+    stopRestarting,
     async stop() {
-      stopping = true;
-      if (timer) clearTimeout(timer);
+      stopRestarting();
       await running?.stop();
     },
   };

@@ -5,8 +5,9 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { PaymentProvider, ProviderCallOptions, ProviderCharge, ProviderChargeStatus, ProviderRefund } from './provider.js';
 
 /**
- * The built-in provider for development, tests and demos: it moves no money
- * and answers the contract's test tokens. It keeps its own ledger, in
+ * The built-in sandbox provider (PAYMENT_PROVIDER=test) for development,
+ * tests and demos: it moves no money and answers the contract's test
+ * tokens. It keeps its own ledger, in
  * collections payments itself never reads, because it plays the external
  * provider: a charge it recorded stays findable by idempotency key even when
  * payments crashed before writing its own record.

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SUBGRAPHS } from '@shopcart/schema/subgraphs.js';
 
 export interface PlatformKeys {
   /** users signs access tokens with it; the router verifies with the public half. */
@@ -13,7 +14,8 @@ export interface PlatformKeys {
   services: Record<string, { privateKey: string; publicKey: string }>;
 }
 
-export const SERVICE_NAMES = ['users', 'products', 'inventory', 'cart', 'orders', 'payments'];
+/** Every subgraph has a key pair of its own. */
+export const SERVICE_NAMES = SUBGRAPHS.map((s) => s.name);
 
 function ed25519(): { privateKey: string; publicKey: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519', {

@@ -10,11 +10,11 @@ import { loadProductsEnv, productsEnvSchema } from '@shopcart/products/env';
 import { loadUsersEnv, usersEnvSchema } from '@shopcart/users/env';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { ROUTER_PORT, SUBGRAPHS } from '../../schema/subgraphs.js';
+import { ROUTER_PORT, SUBGRAPHS } from '@shopcart/schema/subgraphs.js';
+import { generateKeys } from '@shopcart/stack';
 import { composeRules, interpolate, type ComposeCheck, type ComposeService, type EnvSchema, type ServiceSpec } from '../compose-check.js';
-import { generateKeys } from '../keys.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
 
 /** Each subgraph's configuration as its code defines it; a new subgraph adds a line here. */

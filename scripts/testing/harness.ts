@@ -14,7 +14,7 @@ import { createRouter } from '@shopcart/router';
 import { loadRouterEnv } from '@shopcart/router/env';
 import { createUsersService, type UsersService } from '@shopcart/users';
 import { loadUsersEnv } from '@shopcart/users/env';
-import { generateKeys, serviceKeyEnv, type PlatformKeys } from './keys.js';
+import { generateKeys, stackEnv, type PlatformKeys } from '@shopcart/stack';
 import './vitest-context.js';
 
 /**
@@ -30,6 +30,7 @@ export interface Platform {
   keys: PlatformKeys;
   users: UsersService;
   services: Record<string, Runnable>;
+  /** What a router of this platform is started with: every variable its services share, and the router's keys. */
   env: Record<string, string>;
   gql<T = any>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GqlResponse<T>>;
   stop(): Promise<void>;
@@ -118,32 +119,35 @@ const SUBGRAPH_FACTORIES: Record<string, ServiceFactory> = {
 
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const keys = generateKeys();
-  const suffix = randomBytes(4).toString('hex');
   const names = options.subgraphs ?? ['users'];
-  const env: Record<string, string> = {
-    NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    MONGODB_URL: options.mongoUrl,
-    REDIS_URL: options.redisUrl,
-    REDIS_KEY_PREFIX: `test-${suffix}:`,
-    ...Object.fromEntries(Object.keys(SUBGRAPH_FACTORIES).map((name) => [`${name.toUpperCase()}_DB_NAME`, `shopcart_${name}_${suffix}`])),
-    ACCESS_TOKEN_PUBLIC_KEY: keys.accessPublic,
-    ROUTER_PRIVATE_KEY: keys.routerPrivate,
-    // Cheaper hashing keeps the suite fast; production uses 2^15 or more.
-    PASSWORD_HASH_COST: '12',
-    ...options.env,
-  };
-  const services: Record<string, Runnable> = {};
+  const namespace = { label: 'test', id: randomBytes(4).toString('hex') };
   const subgraphUrls: Record<string, string> = {};
+  // The same environment the services get as processes; each subgraph knows those started before it.
+  const envNow = () =>
+    stackEnv({
+      keys,
+      mongoUrl: options.mongoUrl,
+      redisUrl: options.redisUrl,
+      subgraphUrls,
+      namespace,
+      env: {
+        NODE_ENV: 'test',
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+        // Cheaper hashing keeps the suite fast; production uses 2^15 or more.
+        PASSWORD_HASH_COST: '12',
+        ...options.env,
+      },
+    });
+  const services: Record<string, Runnable> = {};
   const metricsUrls: Record<string, string> = {};
   for (const name of Object.keys(SUBGRAPH_FACTORIES).filter((n) => names.includes(n))) {
-    const service = await SUBGRAPH_FACTORIES[name]!({ ...env, ...serviceKeyEnv(name, keys) });
+    const service = await SUBGRAPH_FACTORIES[name]!(envNow().of(name));
     services[name] = service;
     const served = await serve(service);
     subgraphUrls[name] = `${served.url}/graphql`;
     metricsUrls[name] = served.metricsUrl;
-    env[`${name.toUpperCase()}_URL`] = subgraphUrls[name];
   }
+  const env = envNow().of('router');
   const routerEnv: Record<string, string | undefined> = { ...env };
   if (options.useJwks) {
     routerEnv.ACCESS_TOKEN_PUBLIC_KEY = undefined;

@@ -1,5 +1,5 @@
 -- Set-up of the PostgreSQL cluster behind the embedded store (FerretDB v1,
--- --handler=pg). Run by scripts/stack.ts at every start; idempotent.
+-- --handler=pg). Run by embeddedStore.ts at every start; idempotent.
 --
 -- Why: FerretDB pushes an equality filter down as `_jsonb -> 'field' @> value`
 -- (containment, because a MongoDB equality also matches an array element),

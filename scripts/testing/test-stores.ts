@@ -1,9 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { REPO_ROOT, runDir, startStores } from '@shopcart/stack';
 import type { TestProject } from 'vitest/node';
 import { explainAll, readAudit, renderVerdicts } from './queryPlans.js';
-import { REPO_ROOT } from './processes.js';
-import { runDir, startMongo, startRedis } from './stack.js';
 import './vitest-context.js';
 
 /**
@@ -17,13 +16,14 @@ export default async function setup(project: TestProject) {
   const auditDir = join(dir, 'queries');
   // Inherited by the test workers and the service processes they start.
   process.env.STORE_QUERY_AUDIT_DIR = auditDir;
-  const [redis, mongo] = await Promise.all([startRedis({ dir: join(dir, 'redis'), appendonly: false }), startMongo({ dir: join(dir, 'mongo'), durable: false, preferIndexes: true })]);
-  project.provide('mongoUrl', mongo.url);
-  project.provide('redisUrl', redis.url);
-  project.provide('redisPort', redis.port);
+  // Stores that live as long as the run: no fsync, no append-only file; indexes wherever they can answer.
+  const stores = await startStores({ dir: join(dir, 'stores'), appendonly: false, durable: false, preferIndexes: true });
+  project.provide('mongoUrl', stores.mongoUrl);
+  project.provide('redisUrl', stores.redisUrl);
+  project.provide('redisPort', Number(new URL(stores.redisUrl).port));
   return async () => {
     try {
-      const verdicts = await explainAll(mongo.url, readAudit(auditDir));
+      const verdicts = await explainAll(stores.mongoUrl, readAudit(auditDir));
       const report = renderVerdicts(verdicts);
       mkdirSync(join(REPO_ROOT, '.data'), { recursive: true });
       writeFileSync(join(REPO_ROOT, '.data', 'query-plans.txt'), report);
@@ -32,7 +32,7 @@ export default async function setup(project: TestProject) {
         throw new Error(`${scans.length} query shapes read a whole collection (all verdicts in .data/query-plans.txt):\n${renderVerdicts(scans)}`);
       }
     } finally {
-      await Promise.all([redis.stop(), mongo.stop()]);
+      await stores.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   };

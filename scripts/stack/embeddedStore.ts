@@ -1,189 +1,16 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort, waitForPort } from './ports.js';
+import { outputTail, stopper, track, which } from './processes.js';
+import type { MongoOptions, StoreProcess } from './stores.js';
 
 /**
- * Starts the stores Shopcart needs on this machine: Redis (AOF) and a
- * MongoDB wire-compatible server (mongod when installed, else FerretDB v1 on
- * PostgreSQL). Used by `npm start`, by the test suite and by the benchmarks.
+ * The embedded MongoDB-compatible store, where no mongod is installed:
+ * FerretDB v1 in front of a PostgreSQL cluster of its own.
  */
-
-export interface StoreProcess {
-  url: string;
-  port: number;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-export async function waitForPort(port: number, child: ChildProcess, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
-    if (await portOpen(port)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what} did not open port ${port} within ${timeoutMs} ms`);
-}
-
-function which(binary: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, binary);
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return null;
-}
-
-/**
- * A new folder for one run's stores, removed by the caller. Others may enter
- * it (not list it): PostgreSQL, under the embedded store, runs as its own
- * account when the caller is root.
- */
-export function runDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  chmodSync(dir, 0o711);
-  return dir;
-}
-
-export function toolsDir(): string {
-  return process.env.SHOPCART_TOOLS_DIR ?? join(homedir(), '.cache', 'shopcart', 'bin');
-}
-
-export function findMongoServer(): { kind: 'mongod' | 'ferretdb'; path: string } {
-  const mongod = which('mongod');
-  if (mongod) return { kind: 'mongod', path: mongod };
-  const ferret = which('ferretdb') ?? (existsSync(join(toolsDir(), 'ferretdb')) ? join(toolsDir(), 'ferretdb') : null);
-  if (ferret) return { kind: 'ferretdb', path: ferret };
-  throw new Error('No mongod or ferretdb found: run scripts/install-tools.sh');
-}
-
-/** Asks a process to stop with `signal`, and kills it if it is still there after `graceMs`. */
-export function stopper(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5_000): () => Promise<void> {
-  return () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.kill(signal);
-    });
-}
-
-/** Forwards a store's output when verbose; keeps its last lines either way, for the error when it fails to start. */
-function pipeTo(child: ChildProcess, label: string, verbose: boolean): () => string {
-  let tail = '';
-  const out = (chunk: Buffer) => {
-    if (verbose) process.stderr.write(`[${label}] ${chunk.toString()}`);
-    tail = (tail + chunk.toString()).slice(-2_000);
-  };
-  child.stdout?.on('data', out);
-  child.stderr?.on('data', out);
-  return () => tail.trim();
-}
-
-// A store outlives a crashed parent unless told otherwise: whatever exit
-// the process takes short of SIGKILL, the stores it started go with it.
-// (PostgreSQL takes SIGQUIT, its immediate shutdown, which also ends its backends.)
-const running = new Map<ChildProcess, NodeJS.Signals>();
-process.once('exit', () => {
-  for (const [child, signal] of running) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-});
-function track(child: ChildProcess, lastSignal: NodeJS.Signals = 'SIGKILL'): ChildProcess {
-  running.set(child, lastSignal);
-  child.once('exit', () => running.delete(child));
-  return child;
-}
-
-export interface RedisOptions {
-  dir: string;
-  port?: number;
-  appendonly?: boolean;
-  verbose?: boolean;
-  /** A memory limit and what happens at it: state never evicts (the default); a cache evicts least recently used keys. */
-  maxmemory?: string;
-  policy?: 'noeviction' | 'allkeys-lru';
-}
-
-export async function startRedis(options: RedisOptions): Promise<StoreProcess> {
-  mkdirSync(options.dir, { recursive: true });
-  const port = options.port ?? (await freePort());
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', options.dir, '--save', '', '--daemonize', 'no'];
-  if (options.appendonly ?? true) args.push('--appendonly', 'yes', '--appendfsync', 'everysec');
-  else args.push('--appendonly', 'no');
-  args.push('--maxmemory-policy', options.policy ?? 'noeviction');
-  if (options.maxmemory) args.push('--maxmemory', options.maxmemory);
-  const child = track(spawn(which('redis-server') ?? '/usr/bin/redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
-  pipeTo(child, 'redis', options.verbose ?? false);
-  await waitForPort(port, child, 'redis-server');
-  return { url: `redis://127.0.0.1:${port}`, port, child, stop: stopper(child) };
-}
-
-export interface MongoOptions {
-  /** Everything the server keeps: mongod's dbpath, or PostgreSQL's cluster and FerretDB's state. */
-  dir: string;
-  port?: number;
-  verbose?: boolean;
-  /**
-   * False for stores that live as long as one test run: PostgreSQL skips
-   * fsync. `npm start` and the benchmarks keep the default, so their
-   * figures are those of a store whose data survives a power cut.
-   */
-  durable?: boolean;
-  /**
-   * PostgreSQL takes an index whenever one can answer the filter, however
-   * small the table (enable_seqscan=off): the test run's store, where a
-   * sequential scan left in a plan then means that no index can.
-   */
-  preferIndexes?: boolean;
-}
-
-/**
- * A MongoDB wire-compatible server: mongod where one is installed, else
- * FerretDB v1 in front of a PostgreSQL cluster of its own (see
- * startFerretDb below for why PostgreSQL and not SQLite).
- */
-export async function startMongo(options: MongoOptions): Promise<StoreProcess> {
-  mkdirSync(options.dir, { recursive: true });
-  const server = findMongoServer();
-  if (server.kind === 'ferretdb') return startFerretDb(server.path, options);
-  const port = options.port ?? (await freePort());
-  const child = track(spawn(server.path, ['--port', String(port), '--bind_ip', '127.0.0.1', '--dbpath', options.dir, '--quiet'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    cwd: options.dir,
-  }));
-  pipeTo(child, 'mongod', options.verbose ?? false);
-  await waitForPort(port, child, 'mongod');
-  return { url: `mongodb://127.0.0.1:${port}`, port, child, stop: stopper(child) };
-}
 
 const run = promisify(execFile);
 
@@ -253,7 +80,7 @@ async function waitForPostgres(binDir: string, port: number, child: ChildProcess
  * (640 ms for one SKU among 6,000). On PostgreSQL equality filters reach the
  * database, and embedded-store.sql gives them the indexes they need.
  */
-async function startFerretDb(ferretdb: string, options: MongoOptions): Promise<StoreProcess> {
+export async function startFerretDb(ferretdb: string, options: MongoOptions): Promise<StoreProcess> {
   const durable = options.durable ?? true;
   const verbose = options.verbose ?? false;
   const binDir = postgresBinDir();
@@ -297,7 +124,7 @@ async function startFerretDb(ferretdb: string, options: MongoOptions): Promise<S
   };
   const pgArgs = ['-D', clusterDir, '-p', String(pgPort), ...Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`])];
   const postgres = track(spawn(join(binDir, 'postgres'), pgArgs, { ...asAccount, stdio: ['ignore', 'pipe', 'pipe'] }), 'SIGQUIT');
-  const postgresOutput = pipeTo(postgres, 'postgres', verbose);
+  const postgresOutput = outputTail(postgres, 'postgres', verbose);
   // Fast shutdown (SIGINT): PostgreSQL's default one waits for every client to leave.
   const stopPostgres = stopper(postgres, 'SIGINT');
   try {
@@ -319,7 +146,7 @@ async function startFerretDb(ferretdb: string, options: MongoOptions): Promise<S
     '--log-level=warn',
   ];
   const child = track(spawn(ferretdb, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: stateDir }));
-  const ferretOutput = pipeTo(child, 'ferretdb', verbose);
+  const ferretOutput = outputTail(child, 'ferretdb', verbose);
   try {
     await waitForPort(port, child, 'ferretdb');
   } catch (err) {
