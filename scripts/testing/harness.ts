@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { createCartService } from '@shopcart/cart';
 import { loadCartEnv } from '@shopcart/cart/env';
 import { createInventoryService } from '@shopcart/inventory';
@@ -117,18 +118,33 @@ const SUBGRAPH_FACTORIES: Record<string, ServiceFactory> = {
   orders: (env) => createOrdersService(loadOrdersEnv(env)),
 };
 
+/**
+ * A port of ours where a subgraph that is not started would be: every
+ * connection is dropped at once. Without it the router and the services
+ * would fall back to the development ports, and reach whatever `npm start`
+ * runs there.
+ */
+async function absentSubgraph(): Promise<{ url: string; server: Server }> {
+  const server = createServer();
+  server.on('connection', (socket) => socket.destroy());
+  const port = await listen(server, 0, '127.0.0.1');
+  return { url: `http://127.0.0.1:${port}/graphql`, server };
+}
+
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const keys = generateKeys();
   const names = options.subgraphs ?? ['users'];
   const namespace = { label: 'test', id: randomBytes(4).toString('hex') };
   const subgraphUrls: Record<string, string> = {};
+  const absent = await Promise.all(Object.keys(SUBGRAPH_FACTORIES).filter((name) => !names.includes(name)).map(async (name) => ({ name, ...(await absentSubgraph()) })));
+  const absentUrls = Object.fromEntries(absent.map(({ name, url }) => [name, url]));
   // The same environment the services get as processes; each subgraph knows those started before it.
   const envNow = () =>
     stackEnv({
       keys,
       mongoUrl: options.mongoUrl,
       redisUrl: options.redisUrl,
-      subgraphUrls,
+      subgraphUrls: { ...absentUrls, ...subgraphUrls },
       namespace,
       env: {
         NODE_ENV: 'test',
@@ -171,6 +187,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         await service.http.shutdown(1_000);
         await service.close();
       }
+      await Promise.all(absent.map(({ server }) => new Promise((resolve) => server.close(resolve))));
     },
   };
 }
