@@ -75,6 +75,8 @@ export interface BenchStackOptions {
   defaultPollers?: boolean;
   /** Each subgraph reaches the database through a command counter (default: yes). */
   countCommands?: boolean;
+  /** Writes a V8 CPU profile of each subgraph here, one folder per subgraph, when it exits. */
+  cpuProfileDir?: string;
 }
 
 export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
@@ -105,6 +107,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       },
       processEnv: (name): Record<string, string> => (counters[name] ? { MONGODB_URL: counters[name].url } : {}),
       compiled: true,
+      nodeArgs: options.cpuProfileDir ? (name) => ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfileDir!, name)}`] : undefined,
       oneAtATime: true,
       readyTimeoutMs: 300_000,
       output: benchOutput(options.log, options.verbose),

@@ -44,7 +44,7 @@ const { values } = parseArgs({
     'router-env': { type: 'string', default: 'RESPONSE_CACHE_TTL_SECONDS=5,NODE_OPTIONS=--max-old-space-size=256 --max-semi-space-size=32' },
     out: { type: 'string', default: fileURLToPath(new URL('.', import.meta.url)) },
     verbose: { type: 'boolean', default: false },
-    /** Writes V8 CPU profiles of our router (every worker) and the stock gateway here; summarise with profileTop.ts. */
+    /** Writes V8 CPU profiles here: our router (every worker) and the stock gateway, and with scenario 8 every subgraph (store/<size>/<name>); summarise with profileTop.ts. */
     'cpu-prof': { type: 'string' },
     /** Catalog sizes for scenario 8 (the embedded store), each on a stack of its own. */
     'store-sizes': { type: 'string', default: '2000,100000' },
@@ -99,6 +99,7 @@ const SEPARATE: Record<string, () => Promise<ScenarioResult>> = {
       routerEnv,
       log,
       verbose: values.verbose,
+      cpuProfileDir: values['cpu-prof'] ? join(values['cpu-prof'], 'store') : undefined,
     }),
   '9': () => searchWithFacets({ size: numberOr(values.size, 100_000), requests: numberOr(values.requests, 300), rounds: Number(values.rounds), log, verbose: values.verbose }),
   '10': () =>

@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { mongo } from 'mongoose';
 import { accessToken, gql, loadFixtures, type ScenarioResult } from './benchContext.js';
 import { startBenchStack, type BenchStack } from './benchStack.js';
@@ -24,6 +25,8 @@ export interface StoreOptions {
   routerEntry: string;
   routerEnv: Record<string, string>;
   verbose?: boolean;
+  /** With --cpu-prof: a V8 CPU profile of every subgraph per catalog size (the whole run of that size). */
+  cpuProfileDir?: string;
 }
 
 const CHECKOUT = `mutation Checkout($input: CheckoutInput!) { checkout(input: $input) { order { id status } userErrors { code } } }`;
@@ -138,7 +141,14 @@ interface SizeFigures {
 
 async function measureSize(size: number, options: StoreOptions, measureLoad: boolean): Promise<SizeFigures> {
   const { log } = options;
-  const stack = await startBenchStack({ size, log, verbose: options.verbose, defaultPollers: true, countCommands: false });
+  const stack = await startBenchStack({
+    size,
+    log,
+    verbose: options.verbose,
+    defaultPollers: true,
+    countCommands: false,
+    cpuProfileDir: options.cpuProfileDir ? join(options.cpuProfileDir, String(size)) : undefined,
+  });
   const router = await startGateway('ours', stack, log, { entry: options.routerEntry, env: options.routerEnv }).catch(async (err) => {
     await stack.stop();
     throw err;

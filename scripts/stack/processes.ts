@@ -92,9 +92,11 @@ export function spawnService(
   port: number,
   env: Record<string, string>,
   output: ((line: string) => void) | null,
-  options: { compiled?: boolean } = {},
+  options: { compiled?: boolean; nodeArgs?: string[] } = {},
 ): ServiceProcess {
-  const args = options.compiled ? ['--conditions=production', compiledEntryOf(name)] : ['--import', 'tsx', entryOf(name)];
+  // Node refuses some flags in NODE_OPTIONS (--cpu-prof among them): they go on the command line.
+  const entry = options.compiled ? ['--conditions=production', compiledEntryOf(name)] : ['--import', 'tsx', entryOf(name)];
+  const args = [...(options.nodeArgs ?? []), ...entry];
   const child = track(
     spawn(process.execPath, args, {
       cwd: REPO_ROOT,

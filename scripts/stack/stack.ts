@@ -40,6 +40,8 @@ export interface StackOptions {
   processEnv?: (name: string) => Record<string, string>;
   /** Runs the compiled services (`npm run build`) as their images do, instead of the sources. */
   compiled?: boolean;
+  /** Node flags for a service's process, e.g. --cpu-prof for a benchmark's profile. */
+  nodeArgs?: (name: string) => string[];
   /** Starts the subgraphs one after another instead of all at once (a large catalog's search index loads on a shared machine). */
   oneAtATime?: boolean;
   readyTimeoutMs?: number;
@@ -130,7 +132,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       lines.push(line);
       if (lines.length > MAX_LOG_LINES) lines.splice(0, lines.length - MAX_LOG_LINES);
       options.output?.(line);
-    }, { compiled: options.compiled });
+    }, { compiled: options.compiled, nodeArgs: options.nodeArgs?.(name) });
     current[name] = service;
     return service;
   };
