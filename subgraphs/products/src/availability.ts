@@ -55,16 +55,36 @@ export async function applyStockEvents(deps: CatalogDeps, events: StockEvent[]):
   // Recompute even when no level changed: a redelivered event may follow a
   // crash between the level write and the product write.
   const skus = await fetchByIds(models.Sku, [...latest.keys()], { productId: 1 });
-  const productIds = new Map(skus.map((doc) => [String(doc.productId), doc.productId]));
-  for (const productId of productIds.values()) await refreshInStock(deps, productId);
+  const byProduct = new Map<string, { productId: Types.ObjectId; inStock: boolean[] }>();
+  for (const doc of skus) {
+    const entry = byProduct.get(String(doc.productId)) ?? { productId: doc.productId, inStock: [] };
+    entry.inStock.push(latest.get(String(doc._id))!.available > 0);
+    byProduct.set(String(doc.productId), entry);
+  }
+  for (const { productId, inStock } of byProduct.values()) await refreshInStock(deps, productId, inStock);
 }
 
 /**
  * Sets a product's inStock from its SKUs' levels. stockSeq is bumped first
  * and the write compares-and-sets on it (and on the revision), so a replica
  * that read older levels can never have the last word.
+ *
+ * `told` are the levels just received for some of its SKUs (in stock or
+ * not). When every one agrees with the product's inStock, none can change
+ * it, and the product is left as it is: a sale that leaves units on the
+ * shelf costs one read here, not five commands. A level that disagrees (or a
+ * redelivery after a crash left the product behind its levels) recomputes.
+ * A concurrent level that does change it is handled by whoever applies it.
  */
-export async function refreshInStock(deps: CatalogDeps, productId: Types.ObjectId): Promise<void> {
+export async function refreshInStock(deps: CatalogDeps, productId: Types.ObjectId, told: boolean[] = []): Promise<void> {
+  if (told.length > 0) {
+    const current = await deps.models.Product.findById(productId, { inStock: 1 }).lean<Pick<ProductDoc, 'inStock'>>();
+    if (!current || told.every((inStock) => inStock === current.inStock)) return;
+  }
+  await recomputeInStock(deps, productId);
+}
+
+async function recomputeInStock(deps: CatalogDeps, productId: Types.ObjectId): Promise<void> {
   const { models, index } = deps;
   await models.Product.updateOne({ _id: productId }, { $inc: { stockSeq: 1 } });
   for (let attempt = 0; attempt < 10; attempt += 1) {

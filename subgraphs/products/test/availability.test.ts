@@ -106,6 +106,25 @@ describe('stock-level events', () => {
     expect(await inStockIds(false)).toContain(product.id);
   });
 
+  it('leave a product untouched when a level cannot change its inStock', async () => {
+    const product = await createProduct(p, { title: 'Steady Seller Mug' }, [{ sku: 'MUG-1', initialStock: 10 }]);
+    expect(await inStockIds(true)).toContain(product.id);
+    const before = await p.service.models.Product.findById(product.id).lean();
+    await publish({ sku: 'MUG-1', available: '9', version: '500' });
+    expect(await p.service.models.Sku.findById('MUG-1').lean()).toMatchObject({ available: 9, availableVersion: 500 });
+    const after = await p.service.models.Product.findById(product.id).lean();
+    expect({ revision: after?.revision, stockSeq: after?.stockSeq, inStock: after?.inStock }).toEqual({ revision: before?.revision, stockSeq: before?.stockSeq, inStock: true });
+  });
+
+  it('recompute when a redelivered level finds the product behind it (a crash between the two writes)', async () => {
+    const product = await createProduct(p, { title: 'Crash Test Jug' }, [{ sku: 'JUG-1', initialStock: 0 }]);
+    expect(await inStockIds(false)).toContain(product.id);
+    // The level was written, then the process died before the product was.
+    await p.service.models.Sku.updateOne({ _id: 'JUG-1' }, { $set: { available: 4, availableVersion: 700 } });
+    await publish({ sku: 'JUG-1', available: '4', version: '700' });
+    expect(await inStockIds(true)).toContain(product.id);
+  });
+
   it('skip malformed events and SKUs products does not know, and go on', async () => {
     const product = await createProduct(p, { title: 'Robust Teapot' }, [{ sku: 'TEAPOT-1', initialStock: 0 }]);
     await publish({ sku: 'TEAPOT-1', available: 'lots', version: '3' });
