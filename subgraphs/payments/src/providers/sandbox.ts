@@ -77,18 +77,20 @@ export interface TestProvider extends PaymentProvider {
 
 const newId = (prefix: string) => `${prefix}_test_${randomBytes(12).toString('hex')}`;
 
-/** Inserts a document keyed by its idempotency key, or returns the one already there. */
-async function insertOnce<T extends { _id: string }>(model: Model<T>, doc: T): Promise<T> {
-  const found = await model.findById(doc._id).lean<T>();
-  if (found) return found;
+/**
+ * Inserts a document keyed by its idempotency key, or returns the one already
+ * there; `created` says which. The insert goes first: a new key, the common
+ * case, costs one command.
+ */
+async function insertOnce<T extends { _id: string }>(model: Model<T>, doc: T): Promise<{ doc: T; created: boolean }> {
   try {
     await model.create(doc);
-    return doc;
+    return { doc, created: true };
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    const winner = await model.findById(doc._id).lean<T>();
-    if (!winner) throw err;
-    return winner;
+    const found = await model.findById(doc._id).lean<T>();
+    if (!found) throw err;
+    return { doc: found, created: false };
   }
 }
 
@@ -122,7 +124,7 @@ export async function createTestProvider(connection: Connection, options: { dela
 
     async authorize(request, callOptions) {
       const outcome = TOKENS[request.paymentToken] ?? INVALID_TOKEN;
-      const charge = await insertOnce(ledger.Charge, {
+      const { doc: charge, created } = await insertOnce(ledger.Charge, {
         _id: request.idempotencyKey,
         chargeId: newId('ch'),
         orderId: request.orderId,
@@ -130,14 +132,17 @@ export async function createTestProvider(connection: Connection, options: { dela
         currencyCode: request.currencyCode,
         ...outcome,
       });
-      return answer(toCharge(charge, await refundsOf(charge.chargeId)), callOptions);
+      // Only a captured charge can have refunds: a charge made just now has none.
+      return answer(toCharge(charge, created ? [] : await refundsOf(charge.chargeId)), callOptions);
     },
 
     async capture(request, callOptions) {
+      // The usual capture, of an authorized charge, is one command; it had no refunds before.
+      const captured = await ledger.Charge.findOneAndUpdate({ chargeId: request.chargeId, status: 'AUTHORIZED' }, { $set: { status: 'CAPTURED' } }, { new: true }).lean<ChargeDoc>();
+      if (captured) return answer(toCharge(captured, []), callOptions);
       const charge = await chargeById(request.chargeId);
-      if (charge.status !== 'AUTHORIZED' && charge.status !== 'CAPTURED') throw new Error(`test provider: cannot capture a ${charge.status} charge`);
-      if (charge.status === 'AUTHORIZED') await ledger.Charge.updateOne({ _id: charge._id }, { $set: { status: 'CAPTURED' } });
-      return answer(toCharge({ ...charge, status: 'CAPTURED' }, await refundsOf(charge.chargeId)), callOptions);
+      if (charge.status !== 'CAPTURED') throw new Error(`test provider: cannot capture a ${charge.status} charge`);
+      return answer(toCharge(charge, await refundsOf(charge.chargeId)), callOptions);
     },
 
     async refund(request, callOptions) {
@@ -148,7 +153,7 @@ export async function createTestProvider(connection: Connection, options: { dela
         const refunded = (await refundsOf(charge.chargeId)).reduce((sum, refund) => sum + refund.amount, 0);
         if (refunded + request.amount > charge.amount) throw new Error('test provider: refund exceeds the charge');
       }
-      const refund = existing ?? (await insertOnce(ledger.Refund, { _id: request.idempotencyKey, refundId: newId('re'), chargeId: charge.chargeId, amount: request.amount, createdAt: new Date() }));
+      const refund = existing ?? (await insertOnce(ledger.Refund, { _id: request.idempotencyKey, refundId: newId('re'), chargeId: charge.chargeId, amount: request.amount, createdAt: new Date() })).doc;
       return answer(toRefund(refund), callOptions);
     },
 
