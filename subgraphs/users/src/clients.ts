@@ -15,9 +15,11 @@ const MERGE = `mutation MergeGuestCart($guestCartId: ID!, $userId: ID!) { mergeG
 export async function createGuestCartMerger(env: UsersEnv, logger: Logger): Promise<GuestCartMerger> {
   const connect = await serviceClientFactory('users', env.SERVICE_PRIVATE_KEY, logger);
   const cart = env.CART_URL ? connect('cart', env.CART_URL) : null;
+  // Either is missing: the URL, or the key this service signs its calls with.
+  const missing = !env.CART_URL ? 'CART_URL' : 'SERVICE_PRIVATE_KEY';
   return async (guestCartId, userId) => {
     if (!cart) {
-      logger.warn('login with a guest cart, but no cart service is configured (CART_URL)');
+      logger.warn({ missing }, `login with a guest cart, but the cart service cannot be called (${missing} is not set); it stays a guest cart`);
       return;
     }
     try {
