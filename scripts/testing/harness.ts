@@ -1,21 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { createCartService } from '@shopcart/cart';
-import { loadCartEnv } from '@shopcart/cart/env';
-import { createInventoryService } from '@shopcart/inventory';
-import { loadInventoryEnv } from '@shopcart/inventory/env';
 import { listen, type Runnable } from '@shopcart/kit';
-import { createOrdersService } from '@shopcart/orders';
-import { loadOrdersEnv } from '@shopcart/orders/env';
-import { createPaymentsService } from '@shopcart/payments';
-import { loadPaymentsEnv } from '@shopcart/payments/env';
-import { createProductsService } from '@shopcart/products';
-import { loadProductsEnv } from '@shopcart/products/env';
 import { createRouter } from '@shopcart/router';
 import { loadRouterEnv } from '@shopcart/router/env';
-import { createUsersService, type UsersService } from '@shopcart/users';
-import { loadUsersEnv } from '@shopcart/users/env';
+import type { UsersService } from '@shopcart/users';
 import { generateKeys, stackEnv, type PlatformKeys } from '@shopcart/stack';
+import { SUBGRAPH_MODULES } from './subgraphs.js';
 import './vitest-context.js';
 
 /**
@@ -101,23 +91,6 @@ export async function postGraphQL<T>(url: string, query: string, variables?: Rec
   return { status: response.status, data: body?.data, errors: body?.errors, body, headers: response.headers };
 }
 
-type ServiceFactory = (env: Record<string, string | undefined>) => Promise<Runnable>;
-
-/**
- * How to build each subgraph in-process: its env loader and service factory.
- * Listed callees first: a service may call those started before it.
- */
-const SUBGRAPH_FACTORIES: Record<string, ServiceFactory> = {
-  inventory: (env) => createInventoryService(loadInventoryEnv(env)),
-  products: (env) => createProductsService(loadProductsEnv(env)),
-  payments: (env) => createPaymentsService(loadPaymentsEnv(env)),
-  cart: (env) => createCartService(loadCartEnv(env)),
-  // Users hands guest carts to cart at login.
-  users: (env) => createUsersService(loadUsersEnv(env)),
-  // Orders calls users, cart, inventory and payments.
-  orders: (env) => createOrdersService(loadOrdersEnv(env)),
-};
-
 /**
  * A port of ours where a subgraph that is not started would be: every
  * connection is dropped at once. Without it the router and the services
@@ -136,7 +109,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const names = options.subgraphs ?? ['users'];
   const namespace = { label: 'test', id: randomBytes(4).toString('hex') };
   const subgraphUrls: Record<string, string> = {};
-  const absent = await Promise.all(Object.keys(SUBGRAPH_FACTORIES).filter((name) => !names.includes(name)).map(async (name) => ({ name, ...(await absentSubgraph()) })));
+  const absent = await Promise.all(Object.keys(SUBGRAPH_MODULES).filter((name) => !names.includes(name)).map(async (name) => ({ name, ...(await absentSubgraph()) })));
   const absentUrls = Object.fromEntries(absent.map(({ name, url }) => [name, url]));
   // The same environment the services get as processes; each subgraph knows those started before it.
   const envNow = () =>
@@ -156,8 +129,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     });
   const services: Record<string, Runnable> = {};
   const metricsUrls: Record<string, string> = {};
-  for (const name of Object.keys(SUBGRAPH_FACTORIES).filter((n) => names.includes(n))) {
-    const service = await SUBGRAPH_FACTORIES[name]!(envNow().of(name));
+  for (const name of Object.keys(SUBGRAPH_MODULES).filter((n) => names.includes(n))) {
+    const service = await SUBGRAPH_MODULES[name]!.create(envNow().of(name));
     services[name] = service;
     const served = await serve(service);
     subgraphUrls[name] = `${served.url}/graphql`;

@@ -2,37 +2,22 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadRouterEnv, routerEnvSchema } from '@shopcart/router/env';
-import { cartEnvSchema, loadCartEnv } from '@shopcart/cart/env';
-import { inventoryEnvSchema, loadInventoryEnv } from '@shopcart/inventory/env';
-import { loadOrdersEnv, ordersEnvSchema } from '@shopcart/orders/env';
-import { loadPaymentsEnv, paymentsEnvSchema } from '@shopcart/payments/env';
-import { loadProductsEnv, productsEnvSchema } from '@shopcart/products/env';
-import { loadUsersEnv, usersEnvSchema } from '@shopcart/users/env';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ROUTER_PORT, SUBGRAPHS } from '@shopcart/schema/subgraphs.js';
 import { generateKeys } from '@shopcart/stack';
+import { SUBGRAPH_MODULES } from '../subgraphs.js';
 import { composeRules, interpolate, type ComposeCheck, type ComposeService, type EnvSchema, type ServiceSpec } from '../compose-check.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
 
-/** Each subgraph's configuration as its code defines it; a new subgraph adds a line here. */
-const SUBGRAPH_CONFIG: Record<string, Pick<ServiceSpec, 'schema' | 'load'>> = {
-  users: { schema: usersEnvSchema, load: loadUsersEnv },
-  inventory: { schema: inventoryEnvSchema, load: loadInventoryEnv },
-  products: { schema: productsEnvSchema, load: loadProductsEnv },
-  cart: { schema: cartEnvSchema, load: loadCartEnv },
-  payments: { schema: paymentsEnvSchema, load: loadPaymentsEnv },
-  orders: { schema: ordersEnvSchema, load: loadOrdersEnv },
-};
-
 const defaultPort = (schema: EnvSchema) => Number(schema.shape.PORT?.safeParse(undefined).data);
 const urlVariable = (name: string) => `${name.toUpperCase()}_URL`;
 
 const specs: ServiceSpec[] = [
-  ...SUBGRAPHS.filter(({ name }) => SUBGRAPH_CONFIG[name]).map(({ name }) => {
-    const config = SUBGRAPH_CONFIG[name]!;
+  ...SUBGRAPHS.filter(({ name }) => SUBGRAPH_MODULES[name]).map(({ name }) => {
+    const config = SUBGRAPH_MODULES[name]!;
     return { name, port: defaultPort(config.schema), ...config };
   }),
   {
@@ -74,7 +59,7 @@ const check = checkOf(parse(text), text);
 
 describe('docker-compose.yml', () => {
   it('has a configuration for every subgraph, with the port schema/subgraphs.ts reserves', () => {
-    expect(SUBGRAPHS.filter(({ name }) => !SUBGRAPH_CONFIG[name]).map(({ name }) => name)).toEqual([]);
+    expect(SUBGRAPHS.filter(({ name }) => !SUBGRAPH_MODULES[name]).map(({ name }) => name)).toEqual([]);
     expect(specs.map(({ name, port }) => [name, port])).toEqual([...SUBGRAPHS.map(({ name, port }) => [name, port]), ['router', ROUTER_PORT]]);
   });
 
