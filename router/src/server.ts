@@ -58,6 +58,11 @@ export async function createRouter(env: RouterEnv, logger: Logger = createLogger
   // Sign-outs and role changes take effect on the next request, not at the token's expiry.
   const verifySession = checkingSessions(verifyAccessToken, redis, logger);
   const apqRedis = env.APQ_REDIS_URL ? connectRedis(env.APQ_REDIS_URL, logger, 'router-apq', env.REDIS_KEY_PREFIX) : redis;
+  // Like the main Redis: a registration arriving before the connection is up would be dropped (its write
+  // is not awaited), so a client's first persisted query would have to be registered again.
+  if (apqRedis !== redis) {
+    await waitForRedis(apqRedis, 3_000).catch(() => logger.warn('persisted-query Redis not reachable at start-up: persisted queries are not kept until it is'));
+  }
   const apq = { ttlSeconds: env.APQ_TTL_SECONDS, maxBytes: env.APQ_MAX_BYTES, registrationsPerClientPerHour: env.APQ_REGISTRATIONS_PER_CLIENT };
   const breaker = {
     errorPercent: env.SUBGRAPH_BREAKER_ERROR_PERCENT,
